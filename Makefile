@@ -1,0 +1,54 @@
+# Two commands on a fresh machine (Python 3.11+ and make): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup test lint format check-migrations messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## setup: install, migrate and load the demo data on the first start only
+setup: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+
+## run: set up and serve http://127.0.0.1:8000 (DEBUG on for the local run)
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C stops)"
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+## test: install the test dependencies and run the whole suite
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## messages: refresh the English catalogue after changing UI strings (needs GNU gettext)
+messages: $(VENV)/.dev
+	$(MANAGE) makemessages -l en --ignore=.venv --ignore=var --no-obsolete
+	$(MANAGE) makemessages -d djangojs -l en --ignore=.venv --ignore=var --no-obsolete
+	$(MANAGE) compilemessages -l en --ignore=.venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The online platform for Xiamen's quality-infrastructure collaborative service."""

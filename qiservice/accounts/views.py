@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qiservice.core.visibility import get_scope
+from qiservice.enterprises.models import Enterprise
+from qiservice.institutions.models import Institution
+from qiservice.specialists.choices import SpecialistStatus
+from qiservice.specialists.models import Specialist
+
+from . import workflow
+from .models import ApiToken
+
+
+@login_required
+def home(request):
+    """The start page: what this user's roles look after, in figures and links."""
+    user = request.user
+    scope = get_scope(user)
+    context = {"scope": scope, "specialist_statuses": SpecialistStatus.choices, "home_panels": []}
+    if scope.is_agency or scope.is_auditor:
+        specialists = Specialist.objects.restrict(user)
+        context["pool"] = {
+            "enterprises": Enterprise.objects.restrict(user).count(),
+            "institutions": Institution.objects.restrict(user).filter(is_active=True).count(),
+            "specialists_by_status": list(specialists.values("status").annotate(n=Count("pk")).order_by("status")),
+        }
+        context["recent_enterprises"] = (
+            Enterprise.objects.restrict(user).select_related("district").order_by("-created_at")[:5]
+        )
+    if scope.is_specialist:
+        context["me"] = Specialist.objects.prefetch_related("fields").get(pk=scope.specialist_id)
+    if scope.institution_ids:
+        context["my_institutions"] = Institution.objects.filter(pk__in=scope.institution_ids).annotate(
+            n_items=Count("service_items")
+        )
+    if scope.enterprise_ids:
+        context["my_enterprises"] = Enterprise.objects.filter(pk__in=scope.enterprise_ids)
+    for extend in HOME_EXTENSIONS:
+        context.update(extend(request, scope))
+    return render(request, "accounts/home.html", context)
+
+
+# Other apps add to the home page: functions (request, scope) -> context dict.
+HOME_EXTENSIONS = []
+
+
+@login_required
+def tokens(request):
+    """The user's own API tokens: create (the key is shown once) and revoke."""
+    new_key = None
+    if request.method == "POST":
+        try:
+            token, new_key = workflow.issue_token(request.user, request.POST.get("name"))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("令牌“%(name)s”已创建。") % {"name": token.name})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": ApiToken.objects.filter(user=request.user), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request, pk):
+    token = ApiToken.objects.filter(user=request.user, pk=pk).first()
+    if token is None:
+        raise Http404
+    workflow.revoke_token(token, by=request.user)
+    messages.success(request, _("令牌“%(name)s”已撤销，使用它的请求将被拒绝。") % {"name": token.name})
+    return redirect("tokens")

@@ -1,0 +1,102 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .common import ApiValidationError, SessionAuth, TokenAuth, validation_errors
+
+api = NinjaAPI(
+    title="厦门市质量基础设施协同服务平台 API",
+    version="1.0.0",
+    description=(
+        "与界面相同的数据与权限范围。认证：浏览器会话（写操作需 CSRF 令牌），"
+        "或在“接口令牌”页面创建的个人令牌（`Authorization: Bearer qit_…`）。"
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": _("未找到该记录，或您无权访问。")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("您无权执行此操作。")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("请先登录，或提供有效的接口令牌。")}, status=401)
+
+
+# pydantic's error types, in Chinese: API clients and their users read these messages.
+PYDANTIC_MESSAGES = {
+    "missing": "必填项，不能为空。",
+    "string_type": "应为文本。",
+    "int_type": "应为整数。",
+    "int_parsing": "应为整数。",
+    "bool_type": "应为布尔值（true / false）。",
+    "bool_parsing": "应为布尔值（true / false）。",
+    "list_type": "应为数组。",
+    "dict_type": "应为对象。",
+    "model_type": "应为对象。",
+    "model_attributes_type": "应为对象。",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD。",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD。",
+    "date_type": "应为日期，格式 YYYY-MM-DD。",
+    "datetime_parsing": "应为日期时间（ISO 8601）。",
+    "datetime_type": "应为日期时间（ISO 8601）。",
+    "greater_than_equal": "数值过小。",
+    "less_than_equal": "数值过大。",
+    "string_too_long": "文本过长。",
+    "json_invalid": "请求体不是有效的 JSON。",
+    "int_from_float": "应为整数。",
+    "float_parsing": "应为数字。",
+    "float_type": "应为数字。",
+}
+
+
+DEFAULT = "格式不正确。"
+
+
+@api.exception_handler(NinjaValidationError)
+def schema_invalid(request, exc):
+    errors = [
+        {
+            "loc": list(e.get("loc", ())),
+            "type": e.get("type"),
+            "msg": PYDANTIC_MESSAGES.get(e.get("type"), "格式不正确。"),
+        }
+        for e in exc.errors
+    ]
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+@api.exception_handler(ApiValidationError)
+def invalid(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def django_invalid(request, exc):
+    return api.create_response(request, {"detail": validation_errors(exc)}, status=422)
+
+
+def _mount():
+    from qiservice.accounts.api import router as accounts_router
+    from qiservice.enterprises.api import router as enterprises_router
+    from qiservice.institutions.api import router as institutions_router
+    from qiservice.specialists.api import router as specialists_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/enterprises", enterprises_router)
+    api.add_router("/institutions", institutions_router)
+    api.add_router("/specialists", specialists_router)
+
+
+_mount()

@@ -1,0 +1,39 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .visibility import get_scope
+
+# The sidebar: (url name, label, icon letter, who sees it). Other apps append entries.
+MENU = [
+    ("home", _("首页"), "⌂", lambda s: True),
+    (
+        "enterprises:list",
+        _("服务对象"),
+        "企",
+        lambda s: s.is_agency or s.is_auditor or s.is_specialist or s.enterprise_ids,
+    ),
+    ("specialists:list", _("服务专员库"), "专", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
+    ("institutions:list", _("技术机构"), "机", lambda s: True),
+    ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
+    ("tokens", _("接口令牌"), "钥", lambda s: True),
+    ("api:openapi-view", _("接口文档"), "文", lambda s: True),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = get_scope(user)
+    current = request.path
+    items = []
+    for name, label, icon, visible in MENU:
+        if not visible(scope):
+            continue
+        url = reverse(name)
+        active = current == url if url == "/" else current.startswith(url)
+        items.append({"url": url, "label": label, "icon": icon, "active": active})
+    from qiservice.accounts.choices import Role
+
+    role_labels = [label for value, label in Role.choices if value in scope.roles]
+    return {"menu": items, "scope": scope, "role_labels": role_labels}

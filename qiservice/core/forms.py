@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.dateparse import parse_datetime
+
+
+def style_form(form, empty_label=None):
+    """Give every widget its Bootstrap class, so templates can render fields plainly."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            css = ""
+        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            css = "form-select"
+            if empty_label is not None and isinstance(field, forms.ModelChoiceField):
+                field.empty_label = empty_label
+        else:
+            css = "form-control"
+        if css and css not in widget.attrs.get("class", ""):
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+    return form
+
+
+class StyledFormMixin:
+    """Gives every widget its Bootstrap class, so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class VersionedFormMixin:
+    """Carries the row's updated_at through the form, so a concurrent edit is detected."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and hasattr(self.instance, "updated_at"):
+            self.fields["loaded_at"] = forms.CharField(widget=forms.HiddenInput, required=False)
+            self.initial["loaded_at"] = self.instance.updated_at.isoformat()
+
+    @property
+    def expected_updated_at(self):
+        value = self.cleaned_data.get("loaded_at") if hasattr(self, "cleaned_data") else None
+        return parse_datetime(value) if value else None

@@ -1,0 +1,48 @@
+"""Columns of the list pages: what a cell shows, and which field sorts it."""
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
+
+
+class Column:
+    def __init__(self, accessor, label, *, sort=None, link=False, badge=None, primary=False):
+        self.accessor = accessor
+        self.label = label
+        self.sort = sort  # the ORM ordering field, or None when the column does not sort
+        self.link = link  # link the cell to the object's detail page
+        self.badge = badge  # a function value -> Bootstrap colour, for status columns
+        self.primary = primary  # the title line of the card shown on phones
+
+    def value(self, obj):
+        value = obj
+        for part in self.accessor.split("."):
+            display = getattr(value, f"get_{part}_display", None)
+            value = display() if display else getattr(value, part, None)
+            if callable(value):
+                value = value()
+            if value is None:
+                return ""
+        return value
+
+    def render(self, obj):
+        value = self.value(obj)
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+            value = date_format(localtime(value), "Y-m-d H:i")
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, (list, tuple)):
+            return format_html_join(" ", '<span class="badge text-bg-light border">{}</span>', ((v,) for v in value))
+        if self.badge:
+            raw = obj
+            for part in self.accessor.split("."):
+                raw = getattr(raw, part)
+            return format_html('<span class="badge text-bg-{}">{}</span>', self.badge(raw), value)
+        if self.link:
+            return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), value)
+        return format_html("{}", value)
+
+
+def detail_url(name, obj):
+    return reverse(name, args=[obj.pk])

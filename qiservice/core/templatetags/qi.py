@@ -1,0 +1,35 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def cell(column, obj):
+    return column.render(obj)
+
+
+@register.simple_tag
+def sort_link(column, current, query):
+    """The query string that sorts by this column (toggling the direction)."""
+    key = column.accessor
+    new = f"-{key}" if current == key else key
+    return f"?{query}&sort={new}" if query else f"?sort={new}"
+
+
+@register.filter
+def sort_arrow(column, current):
+    if current == column.accessor:
+        return "▲"
+    if current == f"-{column.accessor}":
+        return "▼"
+    return ""
+
+
+@register.filter
+def is_checkbox(field):
+    return field.widget_type in ("checkbox",)
+
+
+@register.filter
+def is_multi(field):
+    return field.widget_type in ("checkboxselectmultiple", "radioselect")

@@ -1,0 +1,190 @@
+"""Base views: a page of a new model is a few declarations on one of these."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from . import audit
+from .forms import style_form
+from .models import AuditEvent
+
+
+class ObjectListView(LoginRequiredMixin, View):
+    """A filtered, searched, sorted and paginated list of the rows the user may see."""
+
+    model = None
+    filterset_class = None
+    search_fields = ()
+    columns = ()
+    default_sort = None
+    template_name = "core/object_list.html"
+    title = ""
+    create_url = None  # URL name of the create page, shown when the user may create
+
+    def get_queryset(self):
+        return self.model.objects.restrict(self.request.user, "view")
+
+    def has_permission(self):
+        """Whether the user's role may open this list at all (403 otherwise)."""
+        return True
+
+    def can_create(self):
+        return False
+
+    def filter_queryset(self, queryset):
+        params = self.request.GET
+        filterset = (
+            self.filterset_class(params, queryset=queryset, request=self.request) if self.filterset_class else None
+        )
+        if filterset is not None:
+            style_form(filterset.form, empty_label=_("全部"))
+            queryset = filterset.qs if filterset.is_valid() else queryset.none()
+        q = params.get("q", "").strip()
+        if q and self.search_fields:
+            condition = Q()
+            for name in self.search_fields:
+                condition |= Q(**{f"{name}__icontains": q})
+            queryset = queryset.filter(condition)
+        return queryset, filterset
+
+    def sort_queryset(self, queryset):
+        sortable = {c.accessor: c.sort for c in self.columns if c.sort}
+        key = self.request.GET.get("sort", "")
+        descending = key.startswith("-")
+        field = sortable.get(key.lstrip("-"))
+        if field:
+            return queryset.order_by(f"-{field}" if descending else field, "pk"), key
+        return (queryset.order_by(*self.default_sort) if self.default_sort else queryset), ""
+
+    def get(self, request):
+        if not self.has_permission():
+            raise PermissionDenied
+        queryset, filterset = self.filter_queryset(self.get_queryset())
+        queryset, sort = self.sort_queryset(queryset)
+        page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        sort_query = query.copy()
+        sort_query.pop("sort", None)
+        context = {
+            "title": self.title,
+            "page": page,
+            "columns": self.columns,
+            "filterset": filterset,
+            "search_fields": self.search_fields,
+            "q": request.GET.get("q", ""),
+            "sort": sort,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "create_url": self.create_url if self.can_create() else None,
+        }
+        context.update(self.extra_context())
+        template = (
+            "core/_object_table.html" if request.htmx and request.htmx.target == "object-table" else self.template_name
+        )
+        return render(request, template, context)
+
+    def extra_context(self):
+        return {}
+
+
+class ScopedObjectMixin(LoginRequiredMixin):
+    """Looks the object up through the model's data scope: out of scope is a 404."""
+
+    model = None
+    action = "view"
+
+    def get_object(self, pk, action=None):
+        return self.model.objects.get_for(self.request.user, pk, action or self.action)
+
+    def can_change(self, obj):
+        return self.model.objects.restrict(self.request.user, "change").filter(pk=obj.pk).exists()
+
+
+class ObjectDetailView(ScopedObjectMixin, View):
+    template_name = None
+    audit_views = False  # record every view in the audit log (enterprise data, R6.2)
+
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        if self.audit_views:
+            audit.record(AuditEvent.VIEWED, obj, actor=request.user)
+        context = {"object": obj, "can_change": self.can_change(obj)}
+        context.update(self.extra_context(obj))
+        return render(request, self.template_name, context)
+
+    def extra_context(self, obj):
+        return {}
+
+
+class ObjectEditView(ScopedObjectMixin, View):
+    """Create (pk None) or edit a row through the app's rules function.
+
+    Subclasses name `form_class` and implement `save(form, formsets)`; a `ValidationError`
+    raised there (e.g. a concurrent edit) is shown on the form and nothing is written.
+    """
+
+    form_class = None
+    template_name = "core/object_form.html"
+    action = "change"
+    title_create = ""
+    title_edit = ""
+
+    def may_create(self):
+        return False
+
+    def get_formsets(self, obj, data=None):
+        return {}
+
+    def get_form(self, obj, data=None):
+        return self.form_class(data=data, instance=obj, user=self.request.user)
+
+    def new_object(self):
+        return self.model()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and kwargs.get("pk") is None and not self.may_create():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, obj, form, formsets):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "object": obj if obj.pk else None,
+                "form": form,
+                "formsets": formsets,
+                "title": self.title_edit if obj.pk else self.title_create,
+            },
+        )
+
+    def get(self, request, pk=None):
+        obj = self.get_object(pk) if pk is not None else self.new_object()
+        return self.render_form(obj, self.get_form(obj), self.get_formsets(obj))
+
+    def post(self, request, pk=None):
+        obj = self.get_object(pk) if pk is not None else self.new_object()
+        form = self.get_form(obj, request.POST)
+        formsets = self.get_formsets(obj, request.POST)
+        if form.is_valid() and all(fs.is_valid() for fs in formsets.values()):
+            try:
+                with transaction.atomic():
+                    saved = self.save(form, formsets)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(saved.get_absolute_url())
+        messages.error(request, _("提交未保存，请按提示修正后重试。"))
+        return self.render_form(obj, form, formsets)
+
+    def save(self, form, formsets):  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError

@@ -1,0 +1,136 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from qiservice.core.tables import Column
+from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedObjectMixin
+from qiservice.core.visibility import get_scope
+
+from . import workflow
+from .choices import SpecialistStatus
+from .filtersets import SpecialistFilterSet
+from .forms import SpecialistFieldFormSet, SpecialistForm, StatusChangeForm
+from .models import Specialist
+
+
+def manages_pool(user, specialist=None):
+    """Agency admins manage the whole pool, agency staff their districts' specialists."""
+    scope = get_scope(user)
+    if scope.is_agency_admin:
+        return True
+    if not scope.is_agency_staff:
+        return False
+    return specialist is None or specialist.district_id in scope.district_ids
+
+
+class SpecialistListView(ObjectListView):
+    model = Specialist
+    title = gettext_lazy("服务专员库")
+    filterset_class = SpecialistFilterSet
+    search_fields = ("name", "employer", "expertise", "qualifications")
+    default_sort = ("name", "pk")
+    create_url = "specialists:create"
+    columns = (
+        Column("name", gettext_lazy("姓名"), sort="name", link=True, primary=True),
+        Column("district", gettext_lazy("所属区"), sort="district__code"),
+        Column("employer", gettext_lazy("工作单位"), sort="employer"),
+        Column("field_labels", gettext_lazy("专业领域")),
+        Column("capacity", gettext_lazy("承接上限"), sort="capacity"),
+        Column("status", gettext_lazy("状态"), sort="status", badge=SpecialistStatus.badge),
+    )
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("district").prefetch_related("fields")
+
+    def filter_queryset(self, queryset):
+        queryset, filterset = super().filter_queryset(queryset)
+        return queryset.distinct(), filterset
+
+    def can_create(self):
+        return manages_pool(self.request.user)
+
+
+class SpecialistDetailView(ObjectDetailView):
+    model = Specialist
+    template_name = "specialists/specialist_detail.html"
+
+    def extra_context(self, obj):
+        manages = manages_pool(self.request.user, obj)
+        return {
+            "fields": obj.fields.all(),
+            "status_changes": obj.status_changes.select_related("changed_by"),
+            "status_form": StatusChangeForm(specialist=obj) if manages else None,
+        }
+
+
+class SpecialistEditView(ObjectEditView):
+    model = Specialist
+    form_class = SpecialistForm
+    title_create = gettext_lazy("新增服务专员")
+    title_edit = gettext_lazy("编辑服务专员")
+
+    def may_create(self):
+        return manages_pool(self.request.user)
+
+    def new_object(self):
+        return Specialist(status=SpecialistStatus.APPLICANT)
+
+    def get_formsets(self, obj, data=None):
+        return {"fields": SpecialistFieldFormSet(data=data, instance=obj, prefix="fields")}
+
+    def save(self, form, formsets):
+        fields = [
+            f.save(commit=False)
+            for f in formsets["fields"].forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        specialist = form.save(commit=False)
+        if specialist.pk is None:
+            specialist, password = workflow.create_specialist(
+                specialist, username=form.cleaned_data["username"], by=self.request.user, fields=fields
+            )
+            messages.info(
+                self.request,
+                _(
+                    "已为 %(name)s 创建登录账号 %(username)s，初始密码：%(password)s（仅显示一次，请转告本人登录后修改）。"  # noqa: E501
+                )
+                % {"name": specialist.name, "username": form.cleaned_data["username"], "password": password},
+            )
+            return specialist
+        return workflow.save_specialist(
+            specialist, by=self.request.user, fields=fields, expected_updated_at=form.expected_updated_at
+        )
+
+
+class SpecialistStatusView(ScopedObjectMixin, View):
+    """POST: change a specialist's status (agency only)."""
+
+    model = Specialist
+    action = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        specialist = self.get_object(pk)
+        if not manages_pool(request.user, specialist):
+            raise PermissionDenied
+        form = StatusChangeForm(request.POST, specialist=specialist)
+        if form.is_valid():
+            try:
+                workflow.change_status(
+                    specialist,
+                    form.cleaned_data["to_status"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    term_ends_on=form.cleaned_data["term_ends_on"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("状态已变更。"))
+                return redirect(specialist)
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(specialist)

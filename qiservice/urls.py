@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from qiservice.api.api import api
+from qiservice.core.audit_views import AuditLogListView
+
+admin.site.site_header = settings.SITE_TITLE
+admin.site.site_title = settings.SITE_TITLE
+
+urlpatterns = [
+    path("", include("qiservice.accounts.urls")),
+    path("enterprises/", include("qiservice.enterprises.urls")),
+    path("institutions/", include("qiservice.institutions.urls")),
+    path("specialists/", include("qiservice.specialists.urls")),
+    path("audit/", AuditLogListView.as_view(), name="auditlog"),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+]
