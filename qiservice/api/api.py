@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .common import ApiValidationError, SessionAuth, TokenAuth, validation_errors
@@ -27,6 +27,20 @@ def not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("您无权执行此操作。")}, status=403)
+
+
+HTTP_MESSAGES = {
+    400: "请求体不是有效的 JSON，或格式不正确。",
+    405: "不支持该请求方法。",
+    413: "请求体过大。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    message = HTTP_MESSAGES.get(exc.status_code, str(exc))
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

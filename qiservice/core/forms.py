@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 
 def style_form(form, empty_label=None):
@@ -22,11 +23,18 @@ def style_form(form, empty_label=None):
 
 
 class StyledFormMixin:
-    """Gives every widget its Bootstrap class, so templates can render fields plainly."""
+    """Gives every widget its Bootstrap class, so templates can render fields plainly,
+    and blank choices the label "请选择" instead of dashes."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = _("请选择")
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect):
+                field.choices = [("", _("请选择")) if value == "" else (value, label) for value, label in field.choices]
 
     def full_clean(self):
         super().full_clean()
