@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "qiservice.enterprises",
     "qiservice.institutions",
     "qiservice.specialists",
+    "qiservice.demands",
+    "qiservice.evaluations",
     "qiservice.api",
 ]
 
@@ -212,6 +214,13 @@ LOGGING = {
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
+
+# The demand workflow.
+LEDGER_EDIT_HOURS = env_int("LEDGER_EDIT_HOURS", 48)  # after this a ledger entry is corrected, not edited
+EVALUATION_LINK_DAYS = env_int("EVALUATION_LINK_DAYS", 30)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Pages of lists in the UI and the API.
 PAGE_SIZE = env_int("PAGE_SIZE", 25)

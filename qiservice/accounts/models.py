@@ -4,6 +4,8 @@ import secrets
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -106,10 +108,14 @@ class RoleAssignment(models.Model):
         verbose_name = _("角色")
         verbose_name_plural = _("角色")
         constraints = [
+            # Coalesce: a role without a district (etc.) is unique too, on SQLite and PostgreSQL.
             models.UniqueConstraint(
-                fields=["user", "role", "district", "institution", "enterprise"],
+                "user",
+                "role",
+                Coalesce("district", Value(0)),
+                Coalesce("institution", Value(0)),
+                Coalesce("enterprise", Value(0)),
                 name="unique_role_assignment",
-                nulls_distinct=False,
             ),
         ]
 

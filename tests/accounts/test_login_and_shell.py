@@ -94,7 +94,11 @@ def test_pages_load_nothing_from_other_hosts(world, login):
 def test_static_assets_are_served_by_the_app(world, login, live_server):
     import urllib.request
 
-    for path in ("/static/bootstrap/css/bootstrap.min.css", "/static/django_htmx/htmx-2.min.js", "/static/core/app.css"):
+    for path in (
+        "/static/bootstrap/css/bootstrap.min.css",
+        "/static/django_htmx/htmx-2.min.js",
+        "/static/core/app.css",
+    ):
         with urllib.request.urlopen(live_server.url + path) as response:  # noqa: S310 - our own test server
             assert response.status == 200
             assert len(response.read()) > 100

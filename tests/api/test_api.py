@@ -77,7 +77,9 @@ def test_a_token_name_is_required(world, login):
 
 def test_create_enterprise_through_the_api(world):
     _t, key = ApiToken.issue(world.people.officer_jimei, "t")
-    response = Client().post("/api/enterprises", json.dumps(payload(world)), content_type="application/json", **bearer(key))
+    response = Client().post(
+        "/api/enterprises", json.dumps(payload(world)), content_type="application/json", **bearer(key)
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["credit_code"] == code()
@@ -109,7 +111,9 @@ def test_api_bad_input_is_422_with_field_and_chinese_reason_and_saves_nothing(wo
 def test_wrong_types_and_malformed_json_get_a_chinese_422(world):
     _t, key = ApiToken.issue(world.people.officer_jimei, "t")
     client = Client()
-    wrong = client.post("/api/enterprises", json.dumps({"district": "abc"}), content_type="application/json", **bearer(key))
+    wrong = client.post(
+        "/api/enterprises", json.dumps({"district": "abc"}), content_type="application/json", **bearer(key)
+    )
     assert wrong.status_code == 422
     assert wrong.json()["detail"][0]["msg"] == "应为整数。"
     broken = client.post("/api/enterprises", "{not json", content_type="application/json", **bearer(key))

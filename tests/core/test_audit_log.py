@@ -55,7 +55,9 @@ def test_admin_corrections_are_audited(world):
     page = client.get(f"/admin/enterprises/enterprise/{world.ent_jimei.pk}/change/")
     form = page.context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update({"district": world.jimei.pk, "address": "更正后的地址", "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0})
+    data.update(
+        {"district": world.jimei.pk, "address": "更正后的地址", "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0}
+    )
     data.pop("profile_verified_at", None)
     response = client.post(f"/admin/enterprises/enterprise/{world.ent_jimei.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -11,11 +11,21 @@ from qiservice.specialists.models import Specialist
 def test_demo_data_loads_once_and_is_idempotent(db, settings, capsys):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo")
-    counts = (District.objects.count(), Enterprise.objects.count(), Institution.objects.count(), Specialist.objects.count())
+    counts = (
+        District.objects.count(),
+        Enterprise.objects.count(),
+        Institution.objects.count(),
+        Specialist.objects.count(),
+    )
     assert counts == (6, 50, 6, 20)
     call_command("seed_demo")
     call_command("seed_demo", "--if-empty")
-    again = (District.objects.count(), Enterprise.objects.count(), Institution.objects.count(), Specialist.objects.count())
+    again = (
+        District.objects.count(),
+        Enterprise.objects.count(),
+        Institution.objects.count(),
+        Specialist.objects.count(),
+    )
     assert again == counts
     out = capsys.readouterr().out
     assert "staff_jimei" in out and DEMO_PASSWORD in out

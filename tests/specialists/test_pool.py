@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
@@ -94,10 +96,10 @@ class StatusMachineTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
+        from qiservice.accounts.choices import Role
         from qiservice.accounts.models import Agency, District
 
         from ..conftest import make_specialist, make_user
-        from qiservice.accounts.choices import Role
 
         district = District.objects.create(agency=Agency.objects.create(name="a"), name="集美区", code="350211")
         cls.admin = make_user("admin", Role.AGENCY_ADMIN)
@@ -125,7 +127,7 @@ class StatusMachineTests(TestCase):
         assert specialist.status == expected
         history = list(specialist.status_changes.order_by("pk"))
         assert len(history) == accepted
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in itertools.pairwise(history):
             assert after.from_status == before.to_status
         if history:
             assert history[-1].to_status == expected
