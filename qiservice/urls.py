@@ -14,6 +14,8 @@ urlpatterns = [
     path("enterprises/", include("qiservice.enterprises.urls")),
     path("institutions/", include("qiservice.institutions.urls")),
     path("specialists/", include("qiservice.specialists.urls")),
+    path("demands/", include("qiservice.demands.urls")),
+    path("e/", include("qiservice.evaluations.urls")),
     path("audit/", AuditLogListView.as_view(), name="auditlog"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -103,6 +103,7 @@ def django_invalid(request, exc):
 
 def _mount():
     from qiservice.accounts.api import router as accounts_router
+    from qiservice.demands.api import router as demands_router
     from qiservice.enterprises.api import router as enterprises_router
     from qiservice.institutions.api import router as institutions_router
     from qiservice.specialists.api import router as specialists_router
@@ -111,6 +112,7 @@ def _mount():
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/institutions", institutions_router)
     api.add_router("/specialists", specialists_router)
+    api.add_router("/demands", demands_router)
 
 
 _mount()

@@ -1,4 +1,4 @@
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .visibility import get_scope
@@ -30,7 +30,10 @@ def navigation(request):
     for name, label, icon, visible in MENU:
         if not visible(scope):
             continue
-        url = reverse(name)
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a page not built yet
+            continue
         active = current == url if url == "/" else current.startswith(url)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
     from qiservice.accounts.choices import Role

@@ -331,6 +331,9 @@ def load(*, stdout=None, enterprises=50, specialists=20):
             change_status(s, SpecialistStatus.SUSPENDED, by=admin, reason="本年度培训学时不足，暂停承接新需求")
         if i == 13:
             change_status(s, SpecialistStatus.RETIRED, by=admin, reason="工作调动，申请退出")
+    from qiservice.demands.demo import load_demands
+
+    load_demands(admin=admin, stdout=stdout)
     if stdout:
         stdout.write(
             f"demo data: {District.objects.count()} districts, {Enterprise.objects.count()} enterprises, "

@@ -8,4 +8,4 @@ class DemandsConfig(AppConfig):
     verbose_name = _("服务需求")
 
     def ready(self):
-        from . import scope  # noqa: F401 - widens the enterprise and specialist scopes
+        from . import home, scope  # noqa: F401 - widen the scopes, add the home-page panels

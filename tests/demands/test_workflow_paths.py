@@ -94,8 +94,8 @@ def test_a_direct_service_switches_to_assisted_and_keeps_its_records(world, regi
 
 
 def test_decline_and_redispatch(world, register):
-    from tests.conftest import make_user
     from qiservice.accounts.choices import Role
+    from tests.conftest import make_user
 
     testing_staff = make_user("testing_staff", Role.INSTITUTION_STAFF, institution=world.testing)
     sp, officer = world.people.specialist, world.people.officer_jimei

@@ -1,0 +1,1 @@
+"""The demand panels of the home page (registered in apps.ready)."""

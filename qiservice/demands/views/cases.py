@@ -1,0 +1,3 @@
+"""Owned by the cases part of the demand UI."""
+
+urlpatterns = []

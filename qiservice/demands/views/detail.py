@@ -1,0 +1,3 @@
+"""Owned by the detail part of the demand UI."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Owned by the lists part of the demand UI."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Owned by the tasks part of the demand UI."""
+
+urlpatterns = []
