@@ -104,7 +104,10 @@ def django_invalid(request, exc):
 def _mount():
     from qiservice.accounts.api import router as accounts_router
     from qiservice.demands.api import router as demands_router
+    from qiservice.demands.api_cases import router as cases_router
+    from qiservice.demands.api_tasks import router as tasks_router
     from qiservice.enterprises.api import router as enterprises_router
+    from qiservice.evaluations.api import router as evaluations_router
     from qiservice.institutions.api import router as institutions_router
     from qiservice.specialists.api import router as specialists_router
 
@@ -113,6 +116,9 @@ def _mount():
     api.add_router("/institutions", institutions_router)
     api.add_router("/specialists", specialists_router)
     api.add_router("/demands", demands_router)
+    api.add_router("/tasks", tasks_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/evaluations", evaluations_router)
 
 
 _mount()

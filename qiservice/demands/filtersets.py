@@ -1,0 +1,83 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from qiservice.accounts.models import District
+from qiservice.core.choices import QIField
+from qiservice.institutions.models import Institution
+from qiservice.specialists.models import Specialist
+
+from .choices import DemandSource, DemandStatus
+from .models import Demand, SpecialTask
+
+
+def _districts(request):
+    return District.objects.restrict(request.user) if request else District.objects.none()
+
+
+def _specialists(request):
+    return Specialist.objects.restrict(request.user) if request else Specialist.objects.none()
+
+
+def _tasks(request):
+    return SpecialTask.objects.restrict(request.user) if request else SpecialTask.objects.none()
+
+
+def _institutions(request):
+    return Institution.objects.restrict(request.user) if request else Institution.objects.none()
+
+
+class DemandFilterSet(django_filters.FilterSet):
+    """The demand list's filters, shared by the UI and the API. Choice lists are scoped."""
+
+    status = django_filters.MultipleChoiceFilter(choices=DemandStatus.choices, label=_("状态"))
+    category = django_filters.ChoiceFilter(choices=QIField.choices, label=_("需求类别"), method="filter_category")
+    source = django_filters.ChoiceFilter(choices=DemandSource.choices, label=_("来源"))
+    district = django_filters.ModelChoiceFilter(queryset=_districts, label=_("所在区"))
+    specialist = django_filters.ModelChoiceFilter(queryset=_specialists, label=_("服务专员"))
+    institution = django_filters.ModelChoiceFilter(
+        queryset=_institutions, label=_("技术机构"), method="filter_institution"
+    )
+    special_task = django_filters.ModelChoiceFilter(queryset=_tasks, label=_("专项服务任务"))
+    registered_from = django_filters.DateFilter(
+        field_name="registered_on",
+        lookup_expr="gte",
+        label=_("登记日期从"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+    registered_to = django_filters.DateFilter(
+        field_name="registered_on",
+        lookup_expr="lte",
+        label=_("登记日期至"),
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Demand
+        fields = [
+            "status",
+            "category",
+            "source",
+            "district",
+            "specialist",
+            "institution",
+            "special_task",
+            "registered_from",
+            "registered_to",
+        ]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_rows__category=value)
+
+    def filter_institution(self, queryset, name, value):
+        from .models import Dispatch
+
+        return queryset.filter(pk__in=Dispatch.objects.filter(institution=value).values("escalation__demand_id"))
+
+
+def search_demands(queryset, q):
+    """Keyword search over the number, the enterprise's name and the description."""
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    return queryset.filter(Q(number__icontains=q) | Q(enterprise__name__icontains=q) | Q(description__icontains=q))
