@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format check-migrations messages bench clean
+.PHONY: run setup worker test lint format check-migrations messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,17 @@ setup: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
 
-## run: set up and serve http://127.0.0.1:8000 (DEBUG on for the local run)
+## run: set up, start the background worker (queue + scheduler) and serve
+## http://127.0.0.1:8000 (DEBUG on for the local run); Ctrl+C stops both
 run: setup
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C stops)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with the background worker (Ctrl+C stops both)"
+	@DEBUG=1 $(MANAGE) run_huey --quiet --simple & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+## worker: the background worker alone (for a production-like setup)
+worker: $(VENV)/.runtime
+	$(MANAGE) run_huey
 
 ## test: install the test dependencies and run the whole suite
 test: $(VENV)/.dev

@@ -99,7 +99,10 @@ INSTALLED_APPS = [
     "qiservice.specialists",
     "qiservice.demands",
     "qiservice.evaluations",
+    "qiservice.deadlines",
+    "qiservice.notifications",
     "qiservice.api",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +224,29 @@ EVALUATION_LINK_DAYS = env_int("EVALUATION_LINK_DAYS", 30)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The background queue (huey): an embedded SQLite queue by default, so `make run` needs no
+# extra server; Redis in production (QUEUE_URL=redis://127.0.0.1:6379/0). QUEUE_IMMEDIATE runs
+# tasks in the calling process (tests).
+QUEUE_URL = env_str("QUEUE_URL", "")
+HUEY = {
+    "name": "qiservice",
+    "immediate": env_bool("QUEUE_IMMEDIATE", False),
+    "consumer": {"workers": env_int("QUEUE_WORKERS", 2), "worker_type": "thread"},
+}
+if QUEUE_URL.startswith("redis://"):
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": QUEUE_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "queue.sqlite3")})
+
+SMS_BACKEND = env_str("SMS_BACKEND", "qiservice.notifications.sms.LoggingSmsBackend")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@qi.example.gov.cn")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # Pages of lists in the UI and the API.
 PAGE_SIZE = env_int("PAGE_SIZE", 25)

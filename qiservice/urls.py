@@ -16,6 +16,8 @@ urlpatterns = [
     path("specialists/", include("qiservice.specialists.urls")),
     path("demands/", include("qiservice.demands.urls")),
     path("e/", include("qiservice.evaluations.urls")),
+    path("deadlines/", include("qiservice.deadlines.urls")),
+    path("inbox/", include("qiservice.notifications.urls")),
     path("audit/", AuditLogListView.as_view(), name="auditlog"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

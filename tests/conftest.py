@@ -31,6 +31,10 @@ def pytest_configure(config):
 
     # Argon2 is deliberately slow; tests hash many passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Queue tasks run in the test's own process (the queue tests use a real Redis queue).
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 def make_user(username, role=None, **scope):
@@ -59,6 +63,14 @@ def make_specialist(username, district, *, status=SpecialistStatus.ACTIVE, field
     for field in fields:
         SpecialistField.objects.create(specialist=specialist, field=field)
     return specialist
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The calendar is cached; a test's rolled-back holidays must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ MENU = [
     ),
     ("specialists:list", _("服务专员库"), "专", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
+    ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("tokens", _("接口令牌"), "钥", lambda s: True),
     ("api:openapi-view", _("接口文档"), "文", lambda s: True),
@@ -39,4 +40,7 @@ def navigation(request):
     from qiservice.accounts.choices import Role
 
     role_labels = [label for value, label in Role.choices if value in scope.roles]
-    return {"menu": items, "scope": scope, "role_labels": role_labels}
+    from qiservice.notifications.models import Notification
+
+    unread = Notification.objects.unread().filter(user=user).count()
+    return {"menu": items, "scope": scope, "role_labels": role_labels, "unread_count": unread}

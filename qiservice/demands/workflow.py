@@ -22,7 +22,10 @@ from qiservice.core.choices import QIField
 from qiservice.core.models import AuditEvent
 from qiservice.core.validators import normalize_phone, validate_phone
 from qiservice.core.visibility import get_scope
+from qiservice.deadlines import service as deadlines
 from qiservice.enterprises.workflow import verify_profile
+from qiservice.notifications.choices import NotificationKind
+from qiservice.notifications.service import notify
 from qiservice.specialists.choices import SpecialistStatus
 
 from . import transitions as T
@@ -113,6 +116,7 @@ def _move(demand, action, to_status, by, reason=""):
     StatusChange.objects.create(
         demand=demand, action=action, from_status=from_status, to_status=to_status, actor=by, reason=reason
     )
+    deadlines.on_transition(demand, from_status, to_status)
     audit.record(
         AuditEvent.TRANSITION,
         demand,
@@ -222,6 +226,7 @@ def register_demand(
     demand.save()
     DemandCategory.objects.bulk_create(DemandCategory(demand=demand, category=c) for c in categories)
     StatusChange.objects.create(demand=demand, action="register", to_status=DemandStatus.REGISTERED, actor=by)
+    deadlines.on_register(demand)
     audit.record(AuditEvent.CREATED, demand, actor=by, changes=audit.snapshot(demand) | {"categories": categories})
     if scope.is_specialist:
         # Registering it yourself is taking it on: the assignment is accepted at once.
@@ -269,6 +274,14 @@ def assign(demand, specialist, *, by, note="", expected_version=None):
         current.responded_at = current.responded_at or timezone.now()
         current.save(update_fields=["status", "responded_at"])
     assignment = Assignment.objects.create(demand=demand, specialist=specialist, assigned_by=by, note=note.strip())
+    notify(
+        [specialist.user],
+        NotificationKind.ASSIGNMENT,
+        _("新的需求指派：%(number)s %(enterprise)s") % {"number": demand.number, "enterprise": demand.enterprise.name},
+        note,
+        url=demand.get_absolute_url(),
+        demand=demand,
+    )
     previous = demand.specialist_id
     demand.specialist = specialist
     _touch(demand, by, "assign", target=demand, changes={"specialist": [previous, specialist.pk]})
@@ -295,6 +308,15 @@ def respond_to_assignment(demand, *, by, accept, reason="", expected_version=Non
         assignment.reason = _reason(reason)
         demand.specialist = None
     assignment.save()
+    notify(
+        [assignment.assigned_by],
+        NotificationKind.ASSIGNMENT_ANSWER,
+        (_("%(name)s 已接受需求 %(number)s") if accept else _("%(name)s 拒绝了需求 %(number)s，请重新指派"))
+        % {"name": assignment.specialist.name, "number": demand.number},
+        assignment.reason,
+        url=demand.get_absolute_url(),
+        demand=demand,
+    )
     _touch(
         demand,
         by,
@@ -564,6 +586,16 @@ def dispatch(demand, *, by, institutions, note="", expected_version=None):
         for i in institutions
     ]
     names = "、".join(i.name for i in institutions)
+    from qiservice.accounts.models import User
+
+    notify(
+        User.objects.filter(role_assignments__role="institution_staff", role_assignments__institution__in=institutions),
+        NotificationKind.DISPATCH,
+        _("新的派单：%(number)s %(enterprise)s") % {"number": demand.number, "enterprise": demand.enterprise.name},
+        escalation.needs,
+        url=demand.get_absolute_url(),
+        demand=demand,
+    )
     _move(demand, "dispatch", DemandStatus.DISPATCHED, by, reason=names)
     return dispatches
 
@@ -579,6 +611,19 @@ def _pending_dispatch(demand, by):
     return dispatch_row
 
 
+def _notify_dispatch_answer(demand, row):
+    accepted = row.status == DispatchStatus.ACCEPTED
+    title = _("%(inst)s 已接单：%(number)s") if accepted else _("%(inst)s 拒绝接单：%(number)s")
+    notify(
+        [row.dispatched_by, demand.specialist.user if demand.specialist_id else None],
+        NotificationKind.DISPATCH_ANSWER,
+        title % {"inst": row.institution.name, "number": demand.number},
+        row.reason,
+        url=demand.get_absolute_url(),
+        demand=demand,
+    )
+
+
 @transaction.atomic
 def accept_dispatch(demand, *, by, expected_version=None):
     """8.4.2 b — an institution accepts. Other institutions' pending dispatches lapse."""
@@ -591,6 +636,7 @@ def accept_dispatch(demand, *, by, expected_version=None):
     Dispatch.objects.filter(escalation=row.escalation, status=DispatchStatus.PENDING).update(
         status=DispatchStatus.DECLINED, responded_at=now, reason=_("已由其他技术机构接单")
     )
+    _notify_dispatch_answer(demand, row)
     _move(demand, "accept_dispatch", DemandStatus.ACCEPTED, by, reason=row.institution.name)
     return row
 
@@ -607,6 +653,7 @@ def decline_dispatch(demand, *, by, reason, expected_version=None):
     row.save()
     still_pending = Dispatch.objects.filter(escalation=row.escalation, status=DispatchStatus.PENDING).exists()
     reason_text = f"{row.institution.name}：{row.reason}"
+    _notify_dispatch_answer(demand, row)
     if still_pending:
         _touch(demand, by, "decline_dispatch", target=row, changes={"status": ["pending", "declined"]})
     else:
@@ -776,6 +823,15 @@ def record_evaluation(
     if invitation is not None:
         invitation.used_at = timezone.now()
         invitation.save(update_fields=["used_at"])
+    deadlines.meet(demand, "evaluation")
+    if demand.specialist_id:
+        notify(
+            [demand.specialist.user],
+            NotificationKind.EVALUATION,
+            _("%(number)s 收到满意度评价，总分 %(total)d") % {"number": demand.number, "total": evaluation.total},
+            url=demand.get_absolute_url(),
+            demand=demand,
+        )
     audit.record(
         AuditEvent.CREATED, evaluation, actor=evaluation.submitted_by, changes=values | {"total": evaluation.total}
     )
@@ -906,6 +962,14 @@ def review_case(case, *, by, approve, comments="", publish=False):
     case.reviewed_at = timezone.now()
     case.save()
     audit.record(AuditEvent.UPDATED, case, actor=by, changes={"status": ["nominated", case.status]})
+    notify(
+        [case.nominated_by],
+        NotificationKind.CASE_REVIEWED,
+        (_("典型案例“%(title)s”已入库") if approve else _("典型案例“%(title)s”被退回")) % {"title": case.title},
+        case.review_comments,
+        url=case.demand.get_absolute_url(),
+        demand=case.demand,
+    )
     return case
 
 
