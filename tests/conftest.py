@@ -70,7 +70,10 @@ def _fresh_cache():
     """The calendar is cached; a test's rolled-back holidays must not leak into the next."""
     from django.core.cache import cache
 
+    from qiservice.specialists import matching
+
     cache.clear()
+    matching.forget()
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ class Specialist(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=SpecialistStatus.choices, default=SpecialistStatus.APPLICANT
     )
+    match_tokens = models.TextField(editable=False, blank=True, default="")  # see matching.py
     admitted_on = models.DateField(_("入库日期"), null=True, blank=True)
     term_ends_on = models.DateField(_("聘期截止"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
@@ -116,3 +117,32 @@ class SpecialistStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.specialist} {self.from_status}→{self.to_status}"
+
+
+class MatchingWeights(models.Model):
+    """The agency's weights of the matching factors (one row)."""
+
+    field_weight = models.PositiveSmallIntegerField(_("领域匹配权重"), default=40)
+    district_weight = models.PositiveSmallIntegerField(_("区域权重"), default=15)
+    load_weight = models.PositiveSmallIntegerField(_("负荷权重"), default=15)
+    record_weight = models.PositiveSmallIntegerField(_("履职记录权重"), default=10)
+    text_weight = models.PositiveSmallIntegerField(_("描述相似度权重"), default=20)
+    auto_assign = models.BooleanField(_("自动指派首选专员"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("匹配权重")
+        verbose_name_plural = _("匹配权重")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not any((self.field_weight, self.district_weight, self.load_weight, self.record_weight, self.text_weight)):
+            raise ValidationError(_("权重不能全部为零。"))
+
+    @classmethod
+    def current(cls):
+        return cls.objects.order_by("pk").first() or cls()

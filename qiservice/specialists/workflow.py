@@ -13,6 +13,7 @@ from qiservice.core.models import AuditEvent
 from qiservice.core.services import save_audited
 from qiservice.core.validators import normalize_phone
 
+from . import matching
 from .choices import STATUS_TRANSITIONS, SpecialistStatus
 from .models import Specialist, SpecialistStatusChange
 
@@ -41,6 +42,7 @@ def create_specialist(specialist, *, username, by, fields=(), password=None, rea
     SpecialistStatusChange.objects.create(
         specialist=specialist, from_status="", to_status=specialist.status, reason=reason or _("建档"), changed_by=by
     )
+    matching.refresh_tokens(specialist)
     return specialist, password
 
 
@@ -50,6 +52,7 @@ def save_specialist(specialist, *, by, fields=None, expected_updated_at=None):
     save_audited(specialist, by=by, expected_updated_at=expected_updated_at)
     if fields is not None:
         _replace_fields(specialist, fields, by=by)
+    matching.refresh_tokens(specialist)
     return specialist
 
 
@@ -88,4 +91,5 @@ def change_status(specialist, to_status, *, by, reason, term_ends_on=None):
     SpecialistStatusChange.objects.create(
         specialist=specialist, from_status=from_status, to_status=to_status, reason=reason, changed_by=by
     )
+    matching.bump_index_version()  # the index holds active specialists only
     return specialist
