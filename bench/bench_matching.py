@@ -78,7 +78,9 @@ def build(n, rng):
     token_cache = {p: " ".join(matching.tokenize(p)) for p in PHRASES}
     with transaction.atomic():
         agency, _ = Agency.objects.get_or_create(name="bench")
-        districts = [District.objects.get_or_create(code=c, defaults={"name": d, "agency": agency})[0] for d, c in DISTRICTS]
+        districts = [
+            District.objects.get_or_create(code=c, defaults={"name": d, "agency": agency})[0] for d, c in DISTRICTS
+        ]
         users = User.objects.bulk_create(User(username=f"bench{i}", password="!") for i in range(n))
         specialists = Specialist.objects.bulk_create(
             Specialist(
