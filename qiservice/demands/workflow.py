@@ -759,6 +759,10 @@ def submit_summary(demand, *, by, problems_solved, methods, results, expected_ve
     audit.record(AuditEvent.CREATED, summary, actor=by, changes=audit.snapshot(summary))
     target = DemandStatus.EVALUATED if facts.has_evaluation else DemandStatus.SUMMARY_SUBMITTED
     _move(demand, "submit_summary", target, by)
+    if demand.specialist_id:
+        from qiservice.specialists import matching
+
+        transaction.on_commit(lambda: matching.refresh_tokens(demand.specialist))
     return summary
 
 
