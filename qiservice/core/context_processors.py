@@ -13,6 +13,7 @@ MENU = [
         lambda s: s.is_agency or s.is_auditor or s.is_specialist or s.enterprise_ids,
     ),
     ("specialists:list", _("服务专员库"), "专", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
+    ("specialists:training_list", _("业务培训"), "培", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),

@@ -28,3 +28,19 @@ class Proficiency(models.TextChoices):
     BASIC = "basic", _("了解")
     PROFICIENT = "proficient", _("熟悉")
     EXPERT = "expert", _("精通")
+
+
+class TrainingForm(models.TextChoices):
+    """5.4 — how a training is given."""
+
+    CENTRALIZED = "centralized", _("集中授课")
+    ONLINE = "online", _("线上授课")
+    ONSITE_OBSERVATION = "onsite_observation", _("实地观摩")
+
+
+class TrainingTopic(models.TextChoices):
+    POLICY = "policy", _("政策法规")
+    TECHNICAL = "technical", _("专业技术知识")
+    SERVICE = "service", _("服务工作要求")
+    COMMUNICATION = "communication", _("沟通技能")
+    ETHICS = "ethics", _("职业道德")

@@ -9,7 +9,7 @@ from qiservice.core.choices import QIField
 from qiservice.core.models import RestrictedQuerySet
 from qiservice.core.validators import validate_phone
 
-from .choices import Proficiency, SpecialistStatus
+from .choices import Proficiency, SpecialistStatus, TrainingForm
 
 
 class SpecialistQuerySet(RestrictedQuerySet):
@@ -146,3 +146,71 @@ class MatchingWeights(models.Model):
     @classmethod
     def current(cls):
         return cls.objects.order_by("pk").first() or cls()
+
+
+class PoolSettings(models.Model):
+    """The agency's written rules for the pool (4.3) and the yearly training requirement (5.4)."""
+
+    selection_rules = models.TextField(_("服务专员选择与评价管理制度"), blank=True)
+    yearly_training_hours = models.PositiveSmallIntegerField(_("每年培训学时要求"), default=16)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("修改人")
+    )
+
+    class Meta:
+        verbose_name = _("专员库制度")
+        verbose_name_plural = _("专员库制度")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Training(models.Model):
+    """5.4 — a training or continuing-education session."""
+
+    title = models.CharField(_("培训名称"), max_length=100)
+    form = models.CharField(_("形式"), max_length=20, choices=TrainingForm.choices)
+    topics = models.JSONField(_("内容"), default=list)
+    held_on = models.DateField(_("日期"))
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1)
+    organiser = models.CharField(_("组织单位"), max_length=100)
+    materials = models.TextField(_("培训材料"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("录入人"))
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("业务培训")
+        verbose_name_plural = _("业务培训")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("specialists:training_detail", args=[self.pk])
+
+
+class TrainingAttendance(models.Model):
+    """A specialist attended a training and is credited its hours."""
+
+    training = models.ForeignKey(Training, models.CASCADE, related_name="attendances")
+    specialist = models.ForeignKey(Specialist, models.PROTECT, related_name="trainings", verbose_name=_("服务专员"))
+    hours = models.DecimalField(_("计入学时"), max_digits=4, decimal_places=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训签到")
+        verbose_name_plural = _("培训签到")
+        constraints = [models.UniqueConstraint(fields=["training", "specialist"], name="unique_training_attendance")]
+
+    def __str__(self):
+        return f"{self.training}: {self.specialist}"
