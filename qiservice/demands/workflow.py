@@ -126,10 +126,11 @@ def _move(demand, action, to_status, by, reason=""):
     )
 
 
-def _touch(demand, by, what, target=None, changes=None):
-    """A change to a demand's records that is not a transition: bump the version, audit it."""
+def _touch(demand, by, what, target=None, changes=None, fields=()):
+    """A change to a demand's records that is not a transition: bump the version, audit it
+    (`fields`: the demand's own fields the change set, saved with the version)."""
     demand.version += 1
-    demand.save(update_fields=["version", "updated_at"])
+    demand.save(update_fields=["version", "updated_at", *fields])
     audit.record(
         AuditEvent.UPDATED if changes else AuditEvent.CREATED,
         target or demand,
@@ -240,7 +241,39 @@ def register_demand(
         )
     if task_target is not None:
         TaskTarget.objects.filter(pk=task_target.pk).update(status=TargetStatus.DEMAND_REGISTERED, demand=demand)
+    if not scope.is_specialist:
+        _auto_assign(demand, by)
     return demand
+
+
+def _auto_assign(demand, by):
+    """When the agency turned automatic assignment on, the top suggestion is assigned at
+    once (the specialist still accepts or declines)."""
+    from qiservice.specialists import matching
+    from qiservice.specialists.models import MatchingWeights
+
+    if not MatchingWeights.current().auto_assign:
+        return None
+    ranking = matching.rank_for_demand(demand, limit=1)
+    if not ranking.candidates:
+        return None
+    specialist = ranking.candidates[0].specialist
+    assignment = Assignment.objects.create(
+        demand=demand, specialist=specialist, assigned_by=by, note=_("系统按匹配结果自动指派")
+    )
+    demand.specialist = specialist
+    demand.save(update_fields=["specialist", "updated_at"])
+    audit.record(
+        AuditEvent.UPDATED, demand, actor=by, changes={"specialist": [None, specialist.pk]}, extra={"auto": True}
+    )
+    notify(
+        [specialist.user],
+        NotificationKind.ASSIGNMENT,
+        _("新的需求指派：%(number)s %(enterprise)s") % {"number": demand.number, "enterprise": demand.enterprise.name},
+        url=demand.get_absolute_url(),
+        demand=demand,
+    )
+    return assignment
 
 
 # --- supervision and assignment (4.2, 6.1) -------------------------------------------------
@@ -284,7 +317,9 @@ def assign(demand, specialist, *, by, note="", expected_version=None):
     )
     previous = demand.specialist_id
     demand.specialist = specialist
-    _touch(demand, by, "assign", target=demand, changes={"specialist": [previous, specialist.pk]})
+    _touch(
+        demand, by, "assign", target=demand, changes={"specialist": [previous, specialist.pk]}, fields=["specialist"]
+    )
     return assignment
 
 
@@ -323,6 +358,7 @@ def respond_to_assignment(demand, *, by, accept, reason="", expected_version=Non
         "accept_assignment" if accept else "decline_assignment",
         target=assignment,
         changes={"status": [AssignmentStatus.PENDING, assignment.status], "reason": assignment.reason},
+        fields=["specialist"],
     )
     return assignment
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_training
+from . import views, views_matching, views_training
 
 app_name = "specialists"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("training/<int:pk>/edit/", views_training.TrainingEditView.as_view(), name="training_edit"),
     path("rules/", views_training.pool_rules, name="rules"),
     path("rules/edit/", views_training.pool_rules_edit, name="rules_edit"),
+    path("match/<int:demand_pk>/", views_matching.suggestions, name="match"),
+    path("match/<int:demand_pk>/assign/<int:specialist_pk>/", views_matching.assign_suggested, name="assign_suggested"),
+    path("match/<int:demand_pk>/institutions/", views_matching.institution_suggestions, name="match_institutions"),
+    path("matching/weights/", views_matching.weights, name="weights"),
 ]
