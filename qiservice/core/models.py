@@ -52,7 +52,7 @@ class AuditEvent(models.TextChoices):
     TRANSITION = "transition", _("状态变更")
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
-    LOGOUT = "logout", _("退出")
+    LOGOUT = "logout", _("退出登录")
     TOKEN_CREATED = "token_created", _("创建令牌")
     TOKEN_REVOKED = "token_revoked", _("撤销令牌")
 
