@@ -49,6 +49,8 @@ class SpecialistOut(Schema):
     status: str
     admitted_on: date | None
     term_ends_on: date | None
+    admission_route: str
+    nominated_by: str
     fields: list[FieldOut]
     updated_at: datetime
 
@@ -77,6 +79,8 @@ class SpecialistIn(Schema):
     expertise: str | None = None
     capacity: int | None = None
     term_ends_on: date | None = None
+    admission_route: str | None = Field(None, description="application（个人申请）或 nomination（单位推荐）")
+    nominated_by: str | None = None
     fields: list[FieldIn] | None = None
 
 

@@ -24,6 +24,13 @@ STATUS_TRANSITIONS = {
 }
 
 
+class AdmissionRoute(models.TextChoices):
+    """4.3 — how a specialist came to the pool."""
+
+    APPLICATION = "application", _("个人申请")
+    NOMINATION = "nomination", _("单位推荐")
+
+
 class Proficiency(models.TextChoices):
     BASIC = "basic", _("了解")
     PROFICIENT = "proficient", _("熟悉")

@@ -9,7 +9,7 @@ from .choices import STATUS_TRANSITIONS, SpecialistStatus
 from .models import Specialist, SpecialistField
 
 PROFILE_FIELDS = ["name", "phone", "email", "employer", "title", "qualifications", "expertise"]
-POOL_FIELDS = ["district", "capacity", "term_ends_on"]
+POOL_FIELDS = ["district", "capacity", "term_ends_on", "admission_route", "nominated_by"]
 
 
 class SpecialistForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
@@ -35,6 +35,8 @@ class SpecialistForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
         scope = get_scope(user)
         if self.instance.pk:
             del self.fields["username"]
+        if "admission_route" in self.fields:
+            self.fields["admission_route"].required = False
         if scope.is_agency:
             districts = District.objects.assignable_for(user)
             if self.instance.district_id:
@@ -43,6 +45,15 @@ class SpecialistForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
         else:
             for name in POOL_FIELDS:
                 del self.fields[name]
+
+    def clean_admission_route(self):
+        return self.cleaned_data.get("admission_route") or "application"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("admission_route") == "nomination" and not (data.get("nominated_by") or "").strip():
+            self.add_error("nominated_by", _("单位推荐的，请填写推荐单位。"))
+        return data
 
 
 class SpecialistFieldForm(StyledFormMixin, forms.ModelForm):

@@ -9,7 +9,7 @@ from qiservice.core.choices import QIField
 from qiservice.core.models import RestrictedQuerySet
 from qiservice.core.validators import validate_phone
 
-from .choices import Proficiency, SpecialistStatus, TrainingForm
+from .choices import AdmissionRoute, Proficiency, SpecialistStatus, TrainingForm
 
 
 class SpecialistQuerySet(RestrictedQuerySet):
@@ -48,6 +48,10 @@ class Specialist(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=SpecialistStatus.choices, default=SpecialistStatus.APPLICANT
     )
+    admission_route = models.CharField(
+        _("入库方式"), max_length=20, choices=AdmissionRoute.choices, default=AdmissionRoute.APPLICATION
+    )
+    nominated_by = models.CharField(_("推荐单位"), max_length=100, blank=True)
     match_tokens = models.TextField(editable=False, blank=True, default="")  # see matching.py
     admitted_on = models.DateField(_("入库日期"), null=True, blank=True)
     term_ends_on = models.DateField(_("聘期截止"), null=True, blank=True)

@@ -8,6 +8,7 @@ from django.views import View
 from qiservice.core.tables import Column
 from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedObjectMixin
 from qiservice.core.visibility import get_scope
+from qiservice.evaluations.stats import specialist_satisfaction
 
 from . import workflow
 from .choices import SpecialistStatus
@@ -63,7 +64,15 @@ class SpecialistDetailView(ObjectDetailView):
             "fields": obj.fields.all(),
             "status_changes": obj.status_changes.select_related("changed_by"),
             "status_form": StatusChangeForm(specialist=obj) if manages else None,
+            "satisfaction": self.satisfaction(obj, manages),
         }
+
+    def satisfaction(self, obj, manages):
+        """Appendix C figures (8.6.1): for the agency, auditors and the specialist themself."""
+        scope = get_scope(self.request.user)
+        if manages or scope.sees_everything or scope.specialist_id == obj.pk:
+            return specialist_satisfaction(obj, self.request.user)
+        return None
 
 
 class SpecialistEditView(ObjectEditView):
