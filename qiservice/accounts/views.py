@@ -42,7 +42,9 @@ def home(request):
     if scope.enterprise_ids:
         context["my_enterprises"] = Enterprise.objects.filter(pk__in=scope.enterprise_ids)
     for extend in HOME_EXTENSIONS:
-        context.update(extend(request, scope))
+        extra = extend(request, scope)
+        context["home_panels"] = context["home_panels"] + list(extra.pop("home_panels", []))
+        context.update(extra)
     return render(request, "accounts/home.html", context)
 
 

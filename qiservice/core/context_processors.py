@@ -36,8 +36,12 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # a page not built yet
             continue
-        active = current == url if url == "/" else current.startswith(url)
-        items.append({"url": url, "label": label, "icon": icon, "active": active})
+        items.append({"url": url, "label": label, "icon": icon, "active": False})
+    # The entry whose address is the longest prefix of this page is the active one
+    # (/demands/my-work/ is 我的工作, not 服务需求).
+    matches = [i for i in items if current == i["url"] or (i["url"] != "/" and current.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     from qiservice.accounts.choices import Role
 
     role_labels = [label for value, label in Role.choices if value in scope.roles]

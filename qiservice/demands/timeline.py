@@ -1,95 +1,208 @@
 """A demand's timeline: every transition and record in time order, as a viewer may see it.
 
-One function serves the demand page and the API. Internal instructions are left out for
-enterprise users; trade-secret attachments for those who may not see them.
+One function serves the demand page and the API. What is internal to the people who run
+the service (the agency's instructions, assignment notes and answers, dispatch notes and
+the institutions' reasons for declining) is left out for the enterprise's users and for
+institutions that have not taken the demand on; trade-secret attachments are left out for
+those who may not see them. The number of queries does not grow with the records.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qiservice.core.visibility import get_scope
 
-from .choices import DemandStatus
+from . import transitions as T
+from .choices import AssignmentStatus, DemandStatus, DispatchStatus
 
 
 @dataclass
 class Event:
     at: datetime
-    kind: str  # transition, assignment, note, instruction, ledger, agreement, plan, dispatch, attachment, evaluation
+    kind: (
+        str  # transition, assignment, progress, instruction, ledger, agreement, plan, dispatch, attachment, evaluation
+    )
     title: str
     text: str
     actor: str
     obj: object = None
+    status: str = ""  # for a transition: the status it led to (the page shows its badge)
 
     def as_dict(self):
         return {"at": self.at, "kind": self.kind, "title": self.title, "text": self.text, "actor": self.actor}
+
+    @property
+    def status_label(self):
+        return DemandStatus(self.status).label if self.status else ""
+
+    @property
+    def status_badge(self):
+        return DemandStatus.badge(self.status) if self.status else ""
 
 
 def _name(user):
     return user.display_name if user else _("系统")
 
 
-def build(demand, user):
-    from .workflow import attachments_visible_to
+# Transitions that are not rows of the transition table.
+OTHER_ACTIONS = {"register": gettext_lazy("登记需求"), "evaluate": gettext_lazy("满意度评价")}
 
+
+def _action_label(action):
+    row = T.TRANSITIONS.get(action)
+    if row is not None:
+        return str(row.label)
+    return str(OTHER_ACTIONS.get(action, action))
+
+
+def sees_internal(scope, demand, facts):
+    """The agency for the demand, auditors, the specialist it is assigned to (before they
+    answer too) and the institutions that accepted it; never the enterprise's users."""
+    if scope.is_agency_admin or scope.is_auditor or demand.district_id in scope.district_ids:
+        return True
+    if scope.is_specialist and demand.specialist_id == scope.specialist_id:
+        return True
+    return T.accepted_institution(scope, demand, facts)
+
+
+def _attach(events, action, records, own_event, text):
+    """Pair the transitions named `action` with the records they wrote, in order; a record
+    without its transition (not expected) gets a line of its own."""
+    transitions = [e for e in events if e.kind == "transition" and e.obj.action == action]
+    for index, record in enumerate(records):
+        if index < len(transitions):
+            event = transitions[index]
+            event.text = event.text or text(record)
+        else:
+            events.append(own_event(record))
+
+
+@dataclass
+class Records:
+    """A demand's records as the timeline reads them. The demand page loads them once for
+    itself and the timeline; `load` reads them for the timeline alone."""
+
+    status_changes: list
+    assignments: list
+    notes: list
+    ledger: list
+    agreements: list
+    plans: list
+    escalations: list
+    attachments: list
+
+    @classmethod
+    def load(cls, demand, user, **loaded):
+        from .workflow import attachments_visible_to
+
+        queries = {
+            "status_changes": lambda: demand.status_changes.select_related("actor"),
+            "assignments": lambda: demand.assignments.select_related("specialist", "assigned_by"),
+            "notes": lambda: demand.notes.select_related("author"),
+            "ledger": lambda: demand.ledger_entries.select_related("author", "corrects"),
+            "agreements": lambda: demand.agreements.select_related("created_by"),
+            "plans": lambda: demand.plans.select_related("created_by"),
+            "escalations": lambda: demand.escalations.prefetch_related(
+                "dispatches__institution", "dispatches__responded_by"
+            ),
+            "attachments": lambda: attachments_visible_to(user, demand).select_related("uploaded_by"),
+        }
+        return cls(**{name: loaded[name] if name in loaded else list(query()) for name, query in queries.items()})
+
+
+def _in_order(rows, field):
+    return sorted(rows, key=lambda row: (getattr(row, field), row.pk))
+
+
+def build(demand, user, *, facts=None, records=None):
     scope = get_scope(user)
-    sees_internal = not (scope.enterprise_ids and demand.enterprise_id in scope.enterprise_ids) or scope.is_agency
+    facts = facts or T.Facts.of(demand)
+    records = records or Records.load(demand, user)
+    internal = sees_internal(scope, demand, facts)
     events = []
-    for change in demand.status_changes.select_related("actor"):
-        title = DemandStatus(change.to_status).label
-        events.append(Event(change.created_at, "transition", title, change.reason, _name(change.actor), change))
-    for a in demand.assignments.select_related("specialist", "assigned_by"):
-        text = a.note
+    for change in _in_order(records.status_changes, "created_at"):
+        # Why an institution declined is for the agency and the people serving the demand.
+        text = change.reason if internal or change.action != "decline_dispatch" else ""
         events.append(
             Event(
-                a.assigned_at,
-                "assignment",
-                _("指派给 %(name)s") % {"name": a.specialist.name},
+                change.created_at,
+                "transition",
+                _action_label(change.action),
                 text,
-                _name(a.assigned_by),
-                a,
+                _name(change.actor),
+                change,
+                status=change.to_status,
             )
         )
-        if a.responded_at and a.status in ("accepted", "declined"):
-            title = _("接受指派") if a.status == "accepted" else _("拒绝指派")
-            events.append(Event(a.responded_at, "assignment", title, a.reason, a.specialist.name, a))
-    for note in demand.notes.select_related("author"):
-        if note.is_internal and not sees_internal:
+    if internal:
+        for a in records.assignments:
+            events.append(
+                Event(
+                    a.assigned_at,
+                    "assignment",
+                    _("指派给 %(name)s") % {"name": a.specialist.name},
+                    a.note,
+                    _name(a.assigned_by),
+                    a,
+                )
+            )
+            self_registered = a.assigned_by_id == a.specialist.user_id  # accepted when registered
+            if (
+                a.responded_at
+                and a.status in (AssignmentStatus.ACCEPTED, AssignmentStatus.DECLINED)
+                and not self_registered
+            ):
+                title = _("接受指派") if a.status == AssignmentStatus.ACCEPTED else _("拒绝指派")
+                events.append(Event(a.responded_at, "assignment", title, a.reason, a.specialist.name, a))
+    for note in records.notes:
+        if note.is_internal and not internal:
             continue
         events.append(Event(note.created_at, note.kind, note.get_kind_display(), note.text, _name(note.author), note))
-    for entry in demand.ledger_entries.select_related("author"):
-        title = _("工作台账（更正）") if entry.corrects_id else _("工作台账")
+    for entry in records.ledger:
+        if entry.corrects_id:
+            title = _("工作台账（更正 %(date)s 的记录）") % {"date": entry.corrects.entry_on.isoformat()}
+        else:
+            title = _("工作台账")
         events.append(Event(entry.created_at, "ledger", title, entry.problem, _name(entry.author), entry))
-    for agreement in demand.agreements.select_related("created_by"):
-        events.append(
-            Event(
-                agreement.created_at,
-                "agreement",
-                _("服务协议"),
-                agreement.parties,
-                _name(agreement.created_by),
-                agreement,
-            )
-        )
-    for plan in demand.plans.select_related("created_by"):
-        events.append(Event(plan.created_at, "plan", _("服务方案"), plan.objectives, _name(plan.created_by), plan))
-    for escalation in demand.escalations.prefetch_related("dispatches__institution", "dispatches__responded_by"):
+    # An agreement or a plan is written with its transition: its details go on that
+    # transition's line rather than on a second line of their own.
+    _attach(
+        events,
+        "sign_agreement",
+        _in_order(records.agreements, "created_at"),
+        lambda a: Event(a.created_at, "agreement", _("服务协议"), a.parties, _name(a.created_by), a),
+        lambda a: a.parties,
+    )
+    _attach(
+        events,
+        "make_plan",
+        _in_order(records.plans, "created_at"),
+        lambda p: Event(p.created_at, "plan", _("服务方案"), p.objectives, _name(p.created_by), p),
+        lambda p: p.objectives,
+    )
+    declines = [e.obj.reason for e in events if e.kind == "transition" and e.obj.action == "decline_dispatch"]
+    for escalation in records.escalations:
         for d in escalation.dispatches.all():
-            if d.responded_at and d.status != "pending":
-                title = _("%(inst)s 接单") if d.status == "accepted" else _("%(inst)s 未接单")
-                events.append(
-                    Event(
-                        d.responded_at,
-                        "dispatch",
-                        title % {"inst": d.institution.name},
-                        d.reason,
-                        _name(d.responded_by),
-                        d,
-                    )
+            # An acceptance is on the transition's line; a dispatch that lapsed because
+            # another institution accepted says nothing new.
+            if d.status != DispatchStatus.DECLINED or d.responded_by_id is None or not internal:
+                continue
+            if f"{d.institution.name}：{d.reason}" in declines:
+                continue  # the last decline moved the demand back: on the transition's line
+            events.append(
+                Event(
+                    d.responded_at,
+                    "dispatch",
+                    _("%(inst)s 未接单") % {"inst": d.institution.name},
+                    d.reason,
+                    _name(d.responded_by),
+                    d,
                 )
-    for attachment in attachments_visible_to(user, demand).select_related("uploaded_by"):
+            )
+    for attachment in records.attachments:
         events.append(
             Event(
                 attachment.uploaded_at,
@@ -100,7 +213,7 @@ def build(demand, user):
                 attachment,
             )
         )
-    evaluation = getattr(demand, "evaluation", None) if hasattr(demand, "evaluation") else None
+    evaluation = demand.evaluation if T.hasattr_row(demand, "evaluation") else None
     if evaluation is not None:
         events.append(
             Event(

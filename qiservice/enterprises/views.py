@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from qiservice.core import audit
@@ -39,13 +40,62 @@ class EnterpriseListView(ObjectListView):
         return may_create_enterprise(self.request.user)
 
 
+FILE_PAGE_SIZE = 10
+
+
+def enterprise_file(user, enterprise, page_number=None):
+    """一企一档: the enterprise's demands the user may see, newest first, each with its
+    ledger entries, agreements, summary and evaluation (newest first). A page of demands
+    costs a fixed number of queries, however many records they hold."""
+    from django.db.models import Count, Prefetch
+    from django.utils.timezone import localdate
+
+    from qiservice.demands.models import Agreement, Demand, LedgerEntry
+    from qiservice.demands.transitions import hasattr_row
+
+    demands = Demand.objects.restrict(user).filter(enterprise=enterprise)
+    totals = demands.aggregate(
+        demands=Count("pk", distinct=True),
+        ledger=Count("ledger_entries", distinct=True),
+        agreements=Count("agreements", distinct=True),
+        summaries=Count("summary", distinct=True),
+        evaluations=Count("evaluation", distinct=True),
+    )
+    rows = (
+        demands.select_related("specialist", "special_task", "summary__submitted_by", "evaluation")
+        .prefetch_related(
+            "category_rows",
+            Prefetch("ledger_entries", LedgerEntry.objects.select_related("author")),
+            Prefetch("agreements", Agreement.objects.select_related("institution")),
+        )
+        .order_by("-registered_at", "-pk")
+    )
+    page = Paginator(rows, FILE_PAGE_SIZE).get_page(page_number)
+    for demand in page:
+        records = [("ledger", e.entry_on, e.created_at, e) for e in demand.ledger_entries.all()]
+        records += [("agreement", a.signed_on, a.created_at, a) for a in demand.agreements.all()]
+        if hasattr_row(demand, "summary"):
+            s = demand.summary
+            records.append(("summary", localdate(s.submitted_at), s.submitted_at, s))
+        if hasattr_row(demand, "evaluation"):
+            e = demand.evaluation
+            records.append(("evaluation", localdate(e.submitted_at), e.submitted_at, e))
+        records.sort(key=lambda r: (r[1], r[2]), reverse=True)
+        demand.file_records = [{"kind": kind, "on": on, "obj": obj} for kind, on, _at, obj in records]
+    return {"page": page, "totals": totals}
+
+
 class EnterpriseDetailView(ObjectDetailView):
     model = Enterprise
     template_name = "enterprises/enterprise_detail.html"
     audit_views = True
 
     def extra_context(self, obj):
-        return {"contacts": obj.contacts.all(), "history": audit.history(obj)[:20]}
+        return {
+            "contacts": obj.contacts.all(),
+            "history": audit.history(obj)[:20],
+            "file": enterprise_file(self.request.user, obj, self.request.GET.get("file_page")),
+        }
 
 
 class EnterpriseEditView(ObjectEditView):

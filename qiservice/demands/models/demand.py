@@ -147,7 +147,7 @@ class Demand(models.Model):
     @property
     def service_matter(self):
         """服务事项: the title line of the ledger and the evaluation form."""
-        labels = "、".join(self.category_labels) or _("质量基础设施")
+        labels = "、".join(str(label) for label in self.category_labels) or _("质量基础设施")
         return f"{labels}服务（{self.number}）"
 
 

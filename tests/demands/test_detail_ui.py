@@ -1,0 +1,357 @@
+"""The demand page walked through the whole workflow by the real role at each step: every
+step is a form posted through the page, and at every stage each role is offered exactly
+the actions the transition table allows it now."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from qiservice.demands import workflow
+from qiservice.demands.choices import DemandStatus as S
+from qiservice.demands.models import LedgerEntry, StatusChange
+
+from ._ui import PDF, PREPARATION, act, actions_in, flashed, milestone_rows, offered, page, post, status
+from .conftest import RATINGS, agreement_data, ledger_data, plan_data, preparation_data
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def ledger_form(**overrides):
+    data = {
+        "entry_on": TODAY().isoformat(),
+        "enterprise_contact": "张经理",
+        "problem": "三坐标测量机未建立校准周期",
+        "handling": "现场核查设备清单，按JJF 1064给出校准方案",
+        "remarks": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def agreement_form(**overrides):
+    data = {
+        "period_start": TODAY().isoformat(),
+        "period_end": (TODAY() + datetime.timedelta(days=60)).isoformat(),
+        "method": "onsite",
+        "signed_on": TODAY().isoformat(),
+        "content": "建立测量管理体系，完成关键计量器具校准。",
+    }
+    data.update(overrides)
+    return data
+
+
+def plan_form():
+    return {
+        "objectives": "三个月内通过测量管理体系内审。",
+        "resources": "服务专员1名",
+        **milestone_rows(
+            ("计量器具摸底", TODAY() + datetime.timedelta(days=10)),
+            ("体系文件编写", TODAY() + datetime.timedelta(days=30)),
+        ),
+    }
+
+
+def prepare_through_the_page(sp_client, demand, mode):
+    assert act(sp_client, demand, "start_preparation").status_code == 302
+    response = post(sp_client, demand, "preparation/", PREPARATION)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = post(
+        sp_client,
+        demand,
+        "enterprise/verify/",
+        {"size": "medium", "main_products": "精密零部件", "rd_capability": "有研发中心"},
+    )
+    assert response.status_code == 302
+    response = act(sp_client, demand, "confirm", {"mode": mode, "reason": "企业需求明确"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert status(demand) == S.CONFIRMED
+
+
+def test_the_direct_path_through_the_page_offers_each_role_only_its_actions(world, login, register):
+    people = world.people
+    sp, officer, ent, inst = (
+        login(people.specialist),
+        login(people.officer_jimei),
+        login(people.enterprise_user),
+        login(people.institution_staff),
+    )
+    demand = register()
+    assert offered(sp, demand) == {"start_preparation", "withdraw"}
+    assert offered(officer, demand) == {"cancel", "assign"}
+    assert offered(ent, demand) == {"withdraw"}
+    assert inst.get(f"/demands/{demand.pk}/").status_code == 404, "not dispatched to the institution"
+
+    response = act(sp, demand, "start_preparation")
+    assert "已完成“开始服务准备”。" in flashed(response)
+    assert offered(sp, demand) == {"preparation", "verify_enterprise", "ledger_add", "withdraw"}
+    assert "请先填写服务准备记录" in page(sp, demand), "confirm is shown with what it is missing"
+
+    prepare_through_the_page(sp, demand, "direct")
+    demand.enterprise.refresh_from_db()
+    assert demand.enterprise.profile_verified_by == people.specialist
+    assert demand.preparation.risks == {"trade_secret": "涉及工艺参数，资料不外传"}
+    assert offered(sp, demand) == {"sign_agreement", "switch_to_assisted", "ledger_add", "withdraw"}
+    assert offered(officer, demand) == {"cancel", "assign"}
+
+    scan = SimpleUploadedFile("协议.pdf", PDF, content_type="application/pdf")
+    response = act(sp, demand, "sign_agreement", {**agreement_form(), "scan": scan})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    agreement = demand.agreements.get()
+    assert agreement.scan.original_name == "协议.pdf" and agreement.scan.stage == "agreement"
+    assert offered(sp, demand) == {"make_plan", "switch_to_assisted", "ledger_add", "withdraw"}
+
+    assert act(sp, demand, "make_plan", plan_form()).status_code == 302
+    plan = demand.plans.get()
+    assert [m.title for m in plan.milestones.all()] == ["计量器具摸底", "体系文件编写"]
+    assert offered(sp, demand) == {"start_service", "switch_to_assisted", "ledger_add", "withdraw"}
+
+    assert act(sp, demand, "start_service").status_code == 302
+    first = plan.milestones.first()
+    response = post(sp, demand, f"milestones/{first.pk}/", {"progress": "50", "notes": "已摸底一半"})
+    assert "“计量器具摸底”进度已更新为 50%。" in flashed(response)
+    assert "已摸底一半" in page(ent, demand)
+    assert offered(sp, demand) == {"switch_to_assisted", "ledger_add", "withdraw"}
+    assert "服务结束前请至少填写一条工作台账" in page(sp, demand)
+    assert post(sp, demand, "ledger/add/", ledger_form()).status_code == 302
+    assert post(sp, demand, "notes/add/", {"kind": "progress", "text": "已完成首轮校准"}).status_code == 302
+    assert offered(sp, demand) == {"end_service", "switch_to_assisted", "ledger_add", "withdraw"}
+
+    response = act(sp, demand, "end_service")
+    assert "服务已结束，已生成满意度评价邀请（附录C）。" in flashed(response)
+    assert offered(sp, demand) == {"submit_summary", "ledger_add", "withdraw"}
+
+    summary = {"problems_solved": "校准周期", "methods": "现场核查", "results": "通过内审"}
+    assert act(sp, demand, "submit_summary", summary).status_code == 302
+    assert offered(sp, demand) == {"withdraw"}, "closing unevaluated is the agency's call"
+    assert offered(officer, demand) == {"close", "cancel", "assign"}
+
+    workflow.record_evaluation(demand, ratings=RATINGS, channel="portal", by=people.enterprise_user)
+    assert offered(sp, demand) == {"close", "withdraw"}
+    assert act(sp, demand, "close").status_code == 302
+    closed = page(sp, demand)
+    assert offered(sp, demand) == set() and "该需求已结束。" in closed
+    assert [c.to_status for c in StatusChange.objects.filter(demand=demand).order_by("pk")] == [
+        S.REGISTERED, S.PREPARING, S.CONFIRMED, S.AGREEMENT_SIGNED, S.PLAN_MADE,
+        S.IN_SERVICE, S.SERVICE_ENDED, S.SUMMARY_SUBMITTED, S.EVALUATED, S.CLOSED,
+    ]  # fmt: skip
+    for text in ("通过内审", "建立测量管理体系", "三坐标测量机未建立校准周期", "协议.pdf", "满意度评价"):
+        assert text in closed
+
+
+def test_the_assisted_path_through_the_page_with_institution_and_agency(world, login, register):
+    people = world.people
+    sp, officer, ent, inst = (
+        login(people.specialist),
+        login(people.officer_jimei),
+        login(people.enterprise_user),
+        login(people.institution_staff),
+    )
+    demand = register()
+    prepare_through_the_page(sp, demand, "assisted")
+    assert offered(sp, demand) == {"escalate", "ledger_add", "withdraw"}
+    response = act(sp, demand, "escalate", {"reason": "需要检定资质", "needs": "三坐标测量机校准"})
+    assert response.status_code == 302
+
+    assert offered(officer, demand) == {"dispatch", "cancel", "assign"}
+    assert offered(sp, demand) == {"ledger_add", "withdraw"}
+    form = officer.get(f"/demands/{demand.pk}/act/dispatch/").content.decode()
+    assert "厦门市计量检定测试院（计量技术机构；计量）" in form, "each institution with its QI fields"
+    response = act(officer, demand, "dispatch", {"institutions": [world.metrology.pk], "note": "请尽快答复"})
+    assert "已派单，等待技术机构接单。" in flashed(response)
+
+    assert offered(inst, demand) == {"accept_dispatch", "decline_dispatch"}
+    assert offered(sp, demand) == {"ledger_add", "withdraw"}
+    assert offered(officer, demand) == {"cancel", "assign"}
+    assert offered(ent, demand) == {"withdraw"}
+    assert act(inst, demand, "accept_dispatch").status_code == 302
+    assert status(demand) == S.ACCEPTED
+    assert offered(inst, demand) == {"sign_agreement", "ledger_add"}
+    assert offered(sp, demand) == {"sign_agreement", "ledger_add", "withdraw"}
+
+    assert act(inst, demand, "sign_agreement", agreement_form()).status_code == 302
+    assert world.metrology.name in demand.agreements.get().parties
+    assert offered(inst, demand) == {"make_plan", "ledger_add"}
+    assert act(inst, demand, "make_plan", plan_form()).status_code == 302
+
+    # 8.4.2 c: the plan must be told to the enterprise before the service starts.
+    institution_page = page(inst, demand)
+    assert "协助服务的方案须先告知服务对象" in institution_page
+    assert offered(inst, demand) == {"mark_informed", "ledger_add"}
+    assert offered(ent, demand) == {"mark_informed", "withdraw"}
+    instruction = "请重点关注三坐标测量机的溯源链"
+    assert post(officer, demand, "notes/add/", {"kind": "instruction", "text": instruction}).status_code == 302
+    assert instruction in page(sp, demand) and instruction in page(inst, demand)
+    assert instruction not in page(ent, demand), "instructions are internal"
+    response = post(ent, demand, "plan/informed/", {"informed_on": TODAY().isoformat()})
+    assert response.status_code == 302
+    assert demand.plans.get().informed_by == people.enterprise_user
+
+    assert offered(inst, demand) == {"start_service", "ledger_add"}
+    assert act(inst, demand, "start_service").status_code == 302
+    assert post(inst, demand, "notes/add/", {"text": "已完成首轮校准", "kind": "progress"}).status_code == 302
+    assert post(inst, demand, "ledger/add/", ledger_form(problem="量块未检定")).status_code == 302
+    assert offered(inst, demand) == {"end_service", "ledger_add"}
+    assert act(inst, demand, "end_service").status_code == 302
+    assert offered(inst, demand) == {"ledger_add"}, "the summary is the specialist's"
+    summary = {"problems_solved": "溯源", "methods": "校准", "results": "通过"}
+    assert act(sp, demand, "submit_summary", summary).status_code == 302
+    assert act(officer, demand, "close", {"reason": "企业未回复评价邀请"}).status_code == 302
+    assert status(demand) == S.CLOSED
+    final = page(ent, demand)
+    assert "已完成首轮校准" in final and "量块未检定" in final and instruction not in final
+
+
+def test_an_institution_declines_with_a_reason_the_agency_sees_and_the_enterprise_does_not(world, login, register):
+    people = world.people
+    sp, officer, inst = login(people.specialist), login(people.officer_jimei), login(people.institution_staff)
+    demand = register()
+    prepare_through_the_page(sp, demand, "assisted")
+    act(sp, demand, "escalate", {"reason": "需要检定资质", "needs": "校准"})
+    act(officer, demand, "dispatch", {"institutions": [world.metrology.pk]})
+
+    response = act(inst, demand, "decline_dispatch", {"reason": "  "})
+    assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
+    assert status(demand) == S.DISPATCHED, "a refused form changes nothing"
+    response = act(inst, demand, "decline_dispatch", {"reason": "本月检定排期已满"})
+    assert response.status_code == 302
+    assert status(demand) == S.ESCALATED
+    assert "本月检定排期已满" in page(officer, demand)
+    assert "本月检定排期已满" not in page(login(people.enterprise_user), demand)
+    assert inst.get(f"/demands/{demand.pk}/").status_code == 404, "a declined dispatch is no longer theirs"
+    form = officer.get(f"/demands/{demand.pk}/act/dispatch/").content.decode()
+    assert world.testing.name in form and world.metrology.name not in form, "not offered twice"
+
+
+def test_the_demand_page_shows_the_records_in_the_appendix_columns(world, login, register):
+    sp = world.people.specialist
+    demand = register()
+    workflow.start_preparation(demand, by=sp)
+    workflow.save_preparation(demand, by=sp, **preparation_data())
+    workflow.add_ledger_entry(demand, by=sp, **ledger_data())
+    html = page(login(sp), demand)
+    for column in ("日期", "服务对象对接人员", "处理的问题", "处理过程", "备注"):
+        assert f">{column}</th>" in html
+    for field in ("编号", "服务对象", "地址", "需求类别", "来源", "联系人", "联系方式", "需求描述", "填表人", "日期"):
+        assert f"<dt>{field}</dt>" in html
+    assert demand.number in html and "13800001111" in html and "涉及工艺参数" in html
+
+
+def test_contact_details_are_masked_for_an_institution_that_has_not_taken_the_demand(world, login, register):
+    people = world.people
+    demand = register()
+    sp = people.specialist
+    workflow.start_preparation(demand, by=sp)
+    workflow.save_preparation(demand, by=sp, **preparation_data())
+    workflow.confirm(demand, by=sp, mode="assisted", reason="需要协助")
+    workflow.escalate(demand, by=sp, reason="需要协助", needs="校准")
+    workflow.dispatch(demand, by=people.officer_jimei, institutions=[world.metrology])
+    html = page(login(people.institution_staff), demand)
+    assert "138****1111" in html and "13800001111" not in html
+    assert "涉及工艺参数" not in html, "risk notes are for the people serving the demand"
+
+
+def test_the_page_is_404_outside_the_data_scope_and_read_only_for_the_auditor(world, login, register):
+    demand = register()
+    for user in (world.people.officer_siming, world.people.specialist_siming, world.people.outsider):
+        assert login(user).get(f"/demands/{demand.pk}/").status_code == 404
+    auditor = login(world.people.auditor)
+    assert offered(auditor, demand) == set()
+    assert auditor.post(f"/demands/{demand.pk}/act/withdraw/", {"reason": "x"}).status_code == 403
+
+
+def test_the_page_query_count_does_not_grow_with_the_ledger(world, login, register, django_assert_max_num_queries):
+    sp = world.people.specialist
+    demand = register()
+    workflow.start_preparation(demand, by=sp)
+    client = login(sp)
+
+    def add_entries(n):
+        LedgerEntry.objects.bulk_create(LedgerEntry(demand=demand, author=sp, **ledger_data()) for _ in range(n))
+
+    add_entries(3)
+    client.get(f"/demands/{demand.pk}/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(f"/demands/{demand.pk}/").content.decode().count('data-testid="ledger-row"') == 3
+    add_entries(27)
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        html = client.get(f"/demands/{demand.pk}/").content.decode()
+    assert html.count('data-testid="ledger-row"') == 30
+
+
+# --- every stage, every role: the page and the transition table agree ---------------------------
+
+
+def _direct_steps(world):
+    sp = world.people.specialist
+    return [
+        ("preparing", lambda d: workflow.start_preparation(d, by=sp)),
+        ("prepared", lambda d: workflow.save_preparation(d, by=sp, **preparation_data())),
+        ("confirmed", lambda d: workflow.confirm(d, by=sp, mode="direct", reason="直接")),
+        ("agreement", lambda d: workflow.sign_agreement(d, by=sp, **agreement_data())),
+        ("plan", lambda d: workflow.make_plan(d, by=sp, **plan_data())),
+        ("in_service", lambda d: workflow.start_service(d, by=sp)),
+        ("ledger", lambda d: workflow.add_ledger_entry(d, by=sp, **ledger_data())),
+        ("ended", lambda d: workflow.end_service(d, by=sp)),
+        ("summary", lambda d: workflow.submit_summary(d, by=sp, problems_solved="a", methods="b", results="c")),
+        ("evaluated", lambda d: workflow.record_evaluation(d, ratings=RATINGS, channel="link", invitation=_link(d))),
+        ("closed", lambda d: workflow.close(d, by=sp)),
+    ]
+
+
+def _assisted_steps(world):
+    sp, people = world.people.specialist, world.people
+    return [
+        ("preparing", lambda d: workflow.start_preparation(d, by=sp)),
+        ("prepared", lambda d: workflow.save_preparation(d, by=sp, **preparation_data())),
+        ("confirmed", lambda d: workflow.confirm(d, by=sp, mode="assisted", reason="协助")),
+        ("escalated", lambda d: workflow.escalate(d, by=sp, reason="协助", needs="校准")),
+        ("dispatched", lambda d: workflow.dispatch(d, by=people.officer_jimei, institutions=[world.metrology])),
+        ("accepted", lambda d: workflow.accept_dispatch(d, by=people.institution_staff)),
+        ("agreement", lambda d: workflow.sign_agreement(d, by=people.institution_staff, **agreement_data())),
+        ("plan", lambda d: workflow.make_plan(d, by=people.institution_staff, **plan_data())),
+        ("informed", lambda d: workflow.mark_informed(d, by=sp)),
+        ("in_service", lambda d: workflow.start_service(d, by=people.institution_staff)),
+    ]
+
+
+def _link(demand):
+    return demand.evaluation_invitations.order_by("-pk").first()
+
+
+ROLES = ["admin", "officer_jimei", "specialist", "institution_staff", "enterprise_user", "auditor"]
+
+
+@pytest.mark.parametrize(
+    ("path", "stage"),
+    [("direct", n) for n in range(12)] + [("assisted", n) for n in range(4, 11)],
+)
+def test_at_every_stage_each_role_is_offered_exactly_its_transitions(world, login, register, path, stage):
+    from qiservice.core.visibility import get_scope
+    from qiservice.demands import transitions as T
+    from qiservice.demands.models import Demand
+
+    demand = register()
+    steps = _direct_steps(world) if path == "direct" else _assisted_steps(world)
+    for _name, step in steps[:stage]:
+        step(Demand.objects.get(pk=demand.pk))
+    demand = Demand.objects.get(pk=demand.pk)
+    facts = T.Facts.of(demand)
+    for role in ROLES:
+        user = getattr(world.people, role)
+        response = login(user).get(f"/demands/{demand.pk}/")
+        if response.status_code == 404:
+            assert not Demand.objects.restrict(user).filter(pk=demand.pk).exists()
+            continue
+        rows = T.available_actions(get_scope(user), demand, facts)
+        shown, disabled = actions_in(response.content.decode())
+        assert (shown | disabled) & set(T.TRANSITIONS) == {row.action for row in rows}, (role, demand.status)
+        assert disabled == {row.action for row in rows if row.missing(demand, facts)}, (role, demand.status)
