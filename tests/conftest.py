@@ -66,6 +66,12 @@ def make_specialist(username, district, *, status=SpecialistStatus.ACTIVE, field
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """The calendar is cached; a test's rolled-back holidays must not leak into the next."""
     from django.core.cache import cache

@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from qiservice.demands.workflow import StaleDemandError
+
 from .common import ApiValidationError, SessionAuth, TokenAuth, validation_errors
 
 api = NinjaAPI(
@@ -94,6 +96,11 @@ def schema_invalid(request, exc):
 @api.exception_handler(ApiValidationError)
 def invalid(request, exc):
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(StaleDemandError)
+def stale(request, exc):
+    return api.create_response(request, {"detail": exc.messages[0]}, status=409)
 
 
 @api.exception_handler(ValidationError)

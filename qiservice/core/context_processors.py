@@ -3,9 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .visibility import get_scope
 
+
 # The sidebar: (url name, label, icon letter, who sees it). Other apps append entries.
+def _works(s):
+    return bool(s.is_agency or s.is_specialist or s.institution_ids or s.enterprise_ids)
+
+
 MENU = [
     ("home", _("首页"), "⌂", lambda s: True),
+    ("demands:my_work", _("我的工作"), "办", _works),
+    ("demands:list", _("服务需求"), "需", lambda s: _works(s) or s.is_auditor),
+    ("demands:task_list", _("专项服务任务"), "任", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     (
         "enterprises:list",
         _("服务对象"),
@@ -15,6 +23,7 @@ MENU = [
     ("specialists:list", _("服务专员库"), "专", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("specialists:training_list", _("业务培训"), "培", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
+    ("demands:case_list", _("典型案例库"), "例", lambda s: True),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("tokens", _("接口令牌"), "钥", lambda s: True),

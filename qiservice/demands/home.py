@@ -126,10 +126,17 @@ def _demands(queryset):
     `available_actions` costs no query per row."""
     from qiservice.evaluations.models import Evaluation
 
+    from django.db.models import Prefetch
+
+    from qiservice.deadlines.models import Deadline
+
     of_demand = {"demand": OuterRef("pk")}
+    open_deadlines = Prefetch(
+        "deadlines", queryset=Deadline.objects.open().order_by("due_on"), to_attr="open_deadlines"
+    )
     return (
         queryset.select_related("enterprise", "district", "specialist")
-        .prefetch_related("category_rows")
+        .prefetch_related("category_rows", open_deadlines)
         .annotate(
             waiting_since=_since(),
             fact_assignment=Subquery(

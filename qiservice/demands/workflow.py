@@ -201,7 +201,7 @@ def register_demand(
     from qiservice.enterprises.models import Enterprise
 
     _require(
-        Enterprise.objects.restrict(by).filter(pk=enterprise.pk).exists(),
+        Enterprise.objects.restrict(by, "change").filter(pk=enterprise.pk).exists(),
         _("您无权为该服务对象登记需求。"),
     )
     now = timezone.now()

@@ -49,7 +49,9 @@ def test_any_single_character_change_is_detected(body, position, replacement):
         assert not valid(changed)
 
 
-@given(bodies, st.integers(0, 16))
+# Positions 0..15: swaps inside the 17 weighted characters (every pair of weights differs
+# mod 31). A swap with the check character itself can, by chance, give a valid code.
+@given(bodies, st.integers(0, 15))
 def test_swapping_two_neighbouring_characters_is_detected(body, position):
     code = body + credit_code_check_character(body)
     swapped = code[:position] + code[position + 1] + code[position] + code[position + 2 :]

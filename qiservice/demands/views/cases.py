@@ -348,20 +348,6 @@ def nominate_case(request, pk):
     )
 
 
-def _add_menu_entry():
-    """The sidebar's entry, after the institutions (unless already listed). Added when the URLs
-    load, which is before any page renders the sidebar."""
-    from qiservice.core.context_processors import MENU
-
-    names = [entry[0] for entry in MENU]
-    if "demands:case_list" in names:
-        return
-    after = "institutions:list" if "institutions:list" in names else "home"
-    MENU.insert(names.index(after) + 1, ("demands:case_list", gettext_lazy("典型案例库"), "案", lambda s: True))
-
-
-_add_menu_entry()
-
 urlpatterns = [
     path("cases/", CaseListView.as_view(), name="case_list"),
     path("cases/review/", CaseQueueView.as_view(), name="case_queue"),

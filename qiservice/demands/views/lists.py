@@ -48,6 +48,15 @@ class OptionalColumn(Column):
         return super().render(obj)
 
 
+class DeadlineColumn(Column):
+    """The nearest open time limit: red when overdue, yellow when near (issue: deadlines)."""
+
+    def render(self, obj):
+        from qiservice.deadlines.templatetags.deadlines import deadline_badge
+
+        return deadline_badge(obj)
+
+
 def may_register(user):
     """Agency staff and admins register what reaches them; specialists what they collect (8.1)."""
     scope = get_scope(user)
@@ -79,15 +88,23 @@ class DemandListView(ObjectListView):
         Column("district", gettext_lazy("所在区")),
         OptionalColumn("specialist", gettext_lazy("服务专员"), empty=gettext_lazy("未指派")),
         Column("status", gettext_lazy("状态"), sort="status", badge=DemandStatus.badge),
+        DeadlineColumn("open_deadlines", gettext_lazy("时限")),
         Column("registered_on", gettext_lazy("登记日期"), sort="registered_at"),
     )
 
     def get_queryset(self):
+        from django.db.models import Prefetch
+
+        from qiservice.deadlines.models import Deadline
+
         return (
             super()
             .get_queryset()
             .select_related("enterprise", "district", "specialist")
-            .prefetch_related("category_rows")
+            .prefetch_related(
+                "category_rows",
+                Prefetch("deadlines", queryset=Deadline.objects.open().order_by("due_on"), to_attr="open_deadlines"),
+            )
         )
 
     def filter_queryset(self, queryset):

@@ -36,7 +36,8 @@ SEARCH_LIMIT = 20
 
 
 def _may_open_tasks(user):
-    return _may_open_scope(get_scope(user))
+    scope = get_scope(user)
+    return scope.is_agency or scope.is_auditor or scope.is_specialist
 
 
 class PeriodColumn(Column):
@@ -270,24 +271,6 @@ def enterprise_search(request):
         {"selected": selected, "results": results, "q": q, "limit": SEARCH_LIMIT},
     )
 
-
-def _add_menu_entry():
-    """The sidebar's entry, after the demand list (unless already listed). Added when the URLs
-    load, which is before any page renders the sidebar."""
-    from qiservice.core.context_processors import MENU
-
-    names = [entry[0] for entry in MENU]
-    if "demands:task_list" in names:
-        return
-    after = "demands:list" if "demands:list" in names else "home"
-    MENU.insert(names.index(after) + 1, ("demands:task_list", gettext_lazy("专项服务任务"), "任", _may_open_scope))
-
-
-def _may_open_scope(scope):
-    return scope.is_agency or scope.is_auditor or scope.is_specialist
-
-
-_add_menu_entry()
 
 urlpatterns = [
     path("tasks/", TaskListView.as_view(), name="task_list"),
