@@ -124,11 +124,10 @@ def _since():
 def _demands(queryset):
     """Demands with what a row shows and the facts the transition table needs, so that
     `available_actions` costs no query per row."""
-    from qiservice.evaluations.models import Evaluation
-
     from django.db.models import Prefetch
 
     from qiservice.deadlines.models import Deadline
+    from qiservice.evaluations.models import Evaluation
 
     of_demand = {"demand": OuterRef("pk")}
     open_deadlines = Prefetch(
