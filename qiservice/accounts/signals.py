@@ -13,16 +13,17 @@ def _ip(request):
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    audit.request_context.set((user, _ip(request)))
-    audit.record(AuditEvent.LOGIN, user, actor=user)
+    audit.record(AuditEvent.LOGIN, user, actor=user, ip=_ip(request))
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit.record(AuditEvent.LOGOUT, user, actor=user)
+        audit.record(AuditEvent.LOGOUT, user, actor=user, ip=_ip(request))
 
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    audit.record(AuditEvent.LOGIN_FAILED, extra={"username": str(credentials.get("username", ""))[:150]})
+    audit.record(
+        AuditEvent.LOGIN_FAILED, extra={"username": str(credentials.get("username", ""))[:150]}, ip=_ip(request)
+    )

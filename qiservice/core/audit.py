@@ -34,8 +34,9 @@ def diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def record(event_type, target=None, *, actor=None, changes=None, extra=None):
-    ctx_user, ip = request_context.get()
+def record(event_type, target=None, *, actor=None, changes=None, extra=None, ip=None):
+    ctx_user, ctx_ip = request_context.get()
+    ip = ip or ctx_ip
     actor = actor if actor is not None else ctx_user
     if actor is not None and not actor.is_authenticated:
         actor = None

@@ -147,7 +147,7 @@ def _process(deadline_id, today, now):
 
     with transaction.atomic():
         deadline = (
-            Deadline.objects.select_for_update()
+            Deadline.objects.select_for_update(of=("self",))
             .select_related("demand__specialist__user")
             .filter(pk=deadline_id, met_at__isnull=True, cancelled_at__isnull=True)
             .first()
