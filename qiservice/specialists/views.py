@@ -65,7 +65,20 @@ class SpecialistDetailView(ObjectDetailView):
             "status_changes": obj.status_changes.select_related("changed_by"),
             "status_form": StatusChangeForm(specialist=obj) if manages else None,
             "satisfaction": self.satisfaction(obj, manages),
+            "training": self.training(obj, manages),
         }
+
+    def training(self, obj, manages):
+        """5.4 — this year's training hours against the requirement, for the same viewers."""
+        from . import training
+        from .models import PoolSettings
+
+        scope = get_scope(self.request.user)
+        if not (manages or scope.sees_everything or scope.specialist_id == obj.pk):
+            return None
+        hours = training.hours_this_year([obj.pk]).get(obj.pk, 0)
+        required = PoolSettings.current().yearly_training_hours
+        return {"hours": hours, "required": required, "below": hours < required}
 
     def satisfaction(self, obj, manages):
         """Appendix C figures (8.6.1): for the agency, auditors and the specialist themself."""

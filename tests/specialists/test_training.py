@@ -101,6 +101,8 @@ def test_hours_against_the_yearly_requirement(world, login):
     assert "陈丽" in below and "王建华" not in below
     mine = login(world.people.specialist).get("/specialists/training/").content.decode()
     assert "本年学时 9 / 8" in mine
+    own_page = login(world.people.specialist).get(f"/specialists/{world.sp_jimei.pk}/").content.decode()
+    assert 'data-testid="training-hours">9 / 8<' in own_page
     officer = login(world.people.officer_jimei).get("/specialists/training/hours/").content.decode()
     assert "王建华" in officer and "陈丽" not in officer, "district staff see their district only"
 
