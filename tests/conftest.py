@@ -84,6 +84,12 @@ def _fresh_cache():
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world():
+    """The named people and their organisations (also used outside fixtures: Hypothesis
+    test classes' setUpTestData and threads)."""
     agency = Agency.objects.create(name="厦门市质量基础设施协同服务管理中心")
     jimei = District.objects.create(agency=agency, name="集美区", code="350211")
     siming = District.objects.create(agency=agency, name="思明区", code="350203")
