@@ -101,6 +101,13 @@ INSTALLED_APPS = [
     "qiservice.evaluations",
     "qiservice.deadlines",
     "qiservice.notifications",
+    "qiservice.documents",
+    "qiservice.exports",
+    "qiservice.imports",
+    "qiservice.reports",
+    "qiservice.assessments",
+    "qiservice.public",
+    "qiservice.portal",
     "qiservice.api",
     "huey.contrib.djhuey",
 ]
@@ -224,6 +231,14 @@ EVALUATION_LINK_DAYS = env_int("EVALUATION_LINK_DAYS", 30)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The cache: per process by default; Redis (CACHE_URL=redis://127.0.0.1:6379/1) when several
+# app processes must share it (rate limits, the calendar, matching figures).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The background queue (huey): an embedded SQLite queue by default, so `make run` needs no
 # extra server; Redis in production (QUEUE_URL=redis://127.0.0.1:6379/0). QUEUE_IMMEDIATE runs

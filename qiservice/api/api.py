@@ -110,12 +110,19 @@ def django_invalid(request, exc):
 
 def _mount():
     from qiservice.accounts.api import router as accounts_router
+    from qiservice.assessments.api import router as assessments_router
     from qiservice.demands.api import router as demands_router
     from qiservice.demands.api_cases import router as cases_router
     from qiservice.demands.api_tasks import router as tasks_router
+    from qiservice.documents.api import router as documents_router
     from qiservice.enterprises.api import router as enterprises_router
     from qiservice.evaluations.api import router as evaluations_router
+    from qiservice.exports.api import router as exports_router
+    from qiservice.imports.api import router as imports_router
     from qiservice.institutions.api import router as institutions_router
+    from qiservice.portal.api import router as portal_router
+    from qiservice.public.api import router as public_router
+    from qiservice.reports.api import router as reports_router
     from qiservice.specialists.api import router as specialists_router
 
     api.add_router("/", accounts_router)
@@ -126,6 +133,13 @@ def _mount():
     api.add_router("/tasks", tasks_router)
     api.add_router("/cases", cases_router)
     api.add_router("/evaluations", evaluations_router)
+    api.add_router("/documents", documents_router)
+    api.add_router("/exports", exports_router)
+    api.add_router("/imports", imports_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/assessments", assessments_router)
+    api.add_router("/public", public_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount()
