@@ -82,7 +82,7 @@ def client_run(port, cookie, rate, seconds, paths, weights, seed=1):
             response = local.conn.getresponse()
             response.read()
             ok = response.status == 200
-        except Exception as error:  # noqa: BLE001 (any failure is an error of the run)
+        except Exception as error:  # any failure is an error of the run
             local.conn.close()
             del local.conn
             ok, response = False, error
@@ -150,9 +150,9 @@ def main():
         spec_file = Path(f"/tmp/qi-load-{port}.json")
         spec_file.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
         # Warm every worker up, then the measured run, from a separate process.
-        warm = dict(spec, rate=20, seconds=2)
-        Path(f"/tmp/qi-load-{port}-warm.json").write_text(json.dumps(warm, ensure_ascii=False), encoding="utf-8")
-        subprocess.run([PYTHON, __file__, "--client", f"/tmp/qi-load-{port}-warm.json"], capture_output=True, check=False)
+        warm_file = Path(f"/tmp/qi-load-{port}-warm.json")
+        warm_file.write_text(json.dumps(dict(spec, rate=20, seconds=2), ensure_ascii=False), encoding="utf-8")
+        subprocess.run([PYTHON, __file__, "--client", str(warm_file)], capture_output=True, check=False)
         out = subprocess.run([PYTHON, __file__, "--client", str(spec_file)], capture_output=True, text=True, check=True)
         result = json.loads(out.stdout)
         result |= {"rate": args.rate, "workers": args.workers}

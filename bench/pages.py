@@ -58,6 +58,17 @@ class Case:
         )
 
 
+TERMINAL = ["closed", "withdrawn", "cancelled"]
+
+
+def count_queries(connection, queries):
+    def wrapper(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
 def cases():
     from django.db.models import Count, Q
 
@@ -74,7 +85,7 @@ def cases():
 
     RoleAssignment.objects.get_or_create(user=admin, role="agency_admin")
     busiest = (
-        Specialist.objects.annotate(open=Count("demands", filter=~Q(demands__status__in=["closed", "withdrawn", "cancelled"])))
+        Specialist.objects.annotate(open=Count("demands", filter=~Q(demands__status__in=TERMINAL)))
         .order_by("-open")
         .first()
     )
@@ -162,7 +173,7 @@ def measure(runs):
             results.append({"name": case.name, "path": case.path, "skipped": f"HTTP {response.status_code}"})
             continue
         queries = []
-        with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+        with count_queries(connection, queries):
             client.get(case.path)
         p50, p95 = timed(lambda c=client, p=case.path: c.get(p), runs)
         row = {"name": case.name, "path": case.path, "p50": p50, "p95": p95, "queries": len(queries)}

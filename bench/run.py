@@ -79,7 +79,8 @@ def run_db(db, args):
     env.pop("DEBUG", None)
     generated = ensure_data(env, args.scale)
     out = ROOT / "var" / "bench" / f"pages-{db}.json"
-    subprocess.run([PYTHON, "bench/pages.py", "--runs", str(args.runs), "--json", str(out)], cwd=ROOT, env=env, check=True)
+    command = [PYTHON, "bench/pages.py", "--runs", str(args.runs), "--json", str(out)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
     pages = json.loads(out.read_text(encoding="utf-8"))
     load = None
     if args.seconds > 0:
