@@ -58,5 +58,11 @@ messages: $(VENV)/.dev
 	$(MANAGE) makemessages -d djangojs -l en --ignore=.venv --ignore=var --no-obsolete
 	$(MANAGE) compilemessages -l en --ignore=.venv
 
+## bench: page benchmarks and a load run on SQLite and PostgreSQL (not part of make test);
+## the data set is generated once per database (BENCH_SCALE=city|province|town)
+BENCH_SCALE ?= city
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

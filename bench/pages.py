@@ -1,0 +1,209 @@
+"""Server time of the real pages on a generated database (one database per process).
+
+    DATABASE_URL=… .venv/bin/python bench/pages.py [--runs 30] [--json out.json]
+
+For each case: p50 / p95 of the page through Django's test client (the whole request:
+middleware, view, template), the number of SQL queries, the time of the page's main SQL
+alone, and the time of a bare view that returns the same rows as JSON (the floor a page
+cannot beat), with the ratios. Run by bench/run.py for SQLite and PostgreSQL.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qiservice.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+
+
+def timed(fn, runs):
+    samples = []
+    for _ in range(2):  # warm caches (templates, the calendar, query plans)
+        fn()
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+class Case:
+    """A page (path, user), its main queryset (what the page's rows come from) and the
+    values the bare view would return."""
+
+    def __init__(self, name, path, user, main=None, columns=(), page_size=25):
+        self.name, self.path, self.user, self.main, self.columns, self.page_size = (
+            name,
+            path,
+            user,
+            main,
+            columns,
+            page_size,
+        )
+
+
+TERMINAL = ["closed", "withdrawn", "cancelled"]
+
+
+def count_queries(connection, queries):
+    def wrapper(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def cases():
+    from django.db.models import Count, Q
+
+    from qiservice.accounts.models import User
+    from qiservice.demands.filtersets import search_demands
+    from qiservice.demands.models import Demand
+    from qiservice.enterprises.models import Enterprise
+    from qiservice.specialists.models import Specialist
+
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser(
+        "bench_admin", "", "Bench-2026-qi", name="bench"
+    )
+    from qiservice.accounts.models import RoleAssignment
+
+    RoleAssignment.objects.get_or_create(user=admin, role="agency_admin")
+    busiest = (
+        Specialist.objects.annotate(open=Count("demands", filter=~Q(demands__status__in=TERMINAL)))
+        .order_by("-open")
+        .first()
+    )
+    big = (
+        Demand.objects.filter(status="closed", pk__in=Demand.objects.order_by("-pk").values("pk")[:2000])
+        .annotate(n=Count("ledger_entries"))
+        .order_by("-n")
+        .first()
+    )
+    district = Demand.objects.values_list("district_id", flat=True).first()
+    enterprise = Enterprise.objects.order_by("pk").first()
+    demand_cols = ("number", "enterprise__name", "district__name", "status", "registered_at")
+    all_demands = Demand.objects.order_by("-registered_at", "-pk")
+    filtered = all_demands.filter(status="in_service", district_id=district, category_rows__category="metrology")
+    deep = 499 * 25
+    return [
+        Case("demand list", "/demands/", admin, lambda: all_demands[:25], demand_cols),
+        Case(
+            "demand list filtered (status+category+district)",
+            f"/demands/?status=in_service&category=metrology&district={district}",
+            admin,
+            lambda: filtered[:25],
+            demand_cols,
+        ),
+        Case(
+            "demand list sorted by number, page 500",
+            "/demands/?sort=number&page=500",
+            admin,
+            lambda: Demand.objects.order_by("number", "pk")[deep : deep + 25],
+            demand_cols,
+        ),
+        Case(
+            "keyword search 校准",
+            "/demands/?q=校准",
+            admin,
+            lambda: search_demands(all_demands, "校准")[:25],
+            demand_cols,
+        ),
+        Case(
+            f"demand page ({big.ledger_entries.count()} ledger rows)",
+            big.get_absolute_url(),
+            admin,
+            lambda: Demand.objects.filter(pk=big.pk),
+            ("number", "status", "description"),
+        ),
+        Case(
+            "my work (busiest specialist)",
+            "/demands/my-work/",
+            busiest.user,
+            lambda: Demand.objects.filter(specialist=busiest).exclude(status__in=["closed", "withdrawn", "cancelled"])[
+                :50
+            ],
+            demand_cols,
+        ),
+        Case(
+            "enterprise list",
+            "/enterprises/",
+            admin,
+            lambda: Enterprise.objects.order_by("name", "pk")[:25],
+            ("name", "credit_code", "district__name"),
+        ),
+        Case(
+            "enterprise page",
+            enterprise.get_absolute_url(),
+            admin,
+            lambda: Enterprise.objects.filter(pk=enterprise.pk),
+            ("name", "credit_code", "address"),
+        ),
+        Case("dashboard", "/reports/", admin),
+        Case("matching", f"/specialists/match/{Demand.objects.filter(status='registered').first().pk}/", admin),
+    ]
+
+
+def measure(runs):
+    from django.db import connection, reset_queries
+    from django.http import JsonResponse
+    from django.test import Client
+
+    results = []
+    for case in cases():
+        client = Client()
+        client.force_login(case.user)
+        response = client.get(case.path)
+        if response.status_code != 200:
+            results.append({"name": case.name, "path": case.path, "skipped": f"HTTP {response.status_code}"})
+            continue
+        queries = []
+        with count_queries(connection, queries):
+            client.get(case.path)
+        p50, p95 = timed(lambda c=client, p=case.path: c.get(p), runs)
+        row = {"name": case.name, "path": case.path, "p50": p50, "p95": p95, "queries": len(queries)}
+        if case.main is not None:
+            row["sql_p50"], _ = timed(lambda m=case.main: list(m()), runs)
+            columns = case.columns
+
+            def bare(m=case.main, cols=columns):
+                return JsonResponse({"rows": list(m().values(*cols))}, json_dumps_params={"default": str})
+
+            row["floor_p50"], _ = timed(bare, runs)
+            row["ratio_floor"] = p50 / row["floor_p50"] if row["floor_p50"] else None
+        results.append(row)
+        reset_queries()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    setup()
+    results = measure(args.runs)
+    text = json.dumps(results, ensure_ascii=False, indent=1)
+    if args.json:
+        Path(args.json).write_text(text, encoding="utf-8")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
