@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +64,16 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("the audit log is append-only")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Rows written in bulk join the chain in their order, under the chain's lock."""
+        from . import audit_chain
+
+        objs = list(objs)
+        with transaction.atomic():
+            audit_chain.lock()
+            audit_chain.seal(objs, self.model)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def visible_to_user(self, user):
         scope = get_scope(user)
         return self if scope.sees_everything else self.none()
@@ -80,6 +90,8 @@ class AuditLog(models.Model):
     target_type  the kind of object acted on; with target_id and target_repr names it.
     changes      for updates, {"field": [before, after]}; for creates the values set.
     extra        anything else worth keeping (the filter of an export, a reason, …).
+    prev_hash    the row_hash of the row before this one (core/audit_chain.py).
+    row_hash     HMAC-SHA256 of this row's content and prev_hash: the tamper-evident chain.
 
     Rows are never updated or deleted by the application (the model and queryset
     refuse it, and on PostgreSQL a trigger refuses it for any client).
@@ -99,6 +111,8 @@ class AuditLog(models.Model):
     target_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     extra = models.JSONField(_("附加信息"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(_("前一条记录摘要"), max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(_("记录摘要"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -117,7 +131,12 @@ class AuditLog(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")
-        super().save(*args, **kwargs)
+        from . import audit_chain
+
+        with transaction.atomic():
+            audit_chain.lock()
+            audit_chain.seal([self], type(self))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")

@@ -2,6 +2,7 @@
 pages can show."""
 
 import datetime
+import itertools
 from collections import Counter
 
 import pytest
@@ -62,7 +63,7 @@ def test_history_and_deadlines_agree_with_the_workflow(generated):
         changes = list(StatusChange.objects.filter(demand=demand).order_by("created_at", "pk"))
         assert changes[0].action == "register"
         assert changes[-1].to_status == demand.status
-        assert all(a.to_status == b.from_status for a, b in zip(changes, changes[1:], strict=False))
+        assert all(a.to_status == b.from_status for a, b in itertools.pairwise(changes))
         assert demand.version == len(changes)
         assert demand.number.startswith(f"QI-{demand.registered_on.year}-")
     # Due dates are the real calendar's (holidays and make-up days included).
