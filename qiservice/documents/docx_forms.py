@@ -8,6 +8,7 @@ across pages unless it is taller than a page.
 """
 
 import io
+import zipfile
 
 from docx import Document as new_document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
@@ -191,4 +192,19 @@ def render_docx(document):
 
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _stable_zip(buffer.getvalue())
+
+
+FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+def _stable_zip(data):
+    """The same package with fixed member times, so the same form gives the same bytes
+    (python-docx stamps every member with the time of saving)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()

@@ -211,6 +211,7 @@ def render_pdf(document):
         bottomMargin=MARGIN,
         title=document.title,
         author="质量基础设施协同服务平台",
+        invariant=True,  # no creation time or random id: the same form gives the same bytes
     )
     story = []
     if document.appendix:
