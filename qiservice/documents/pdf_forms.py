@@ -3,7 +3,8 @@
 The text is set in ReportLab's built-in CJK CID font STSong-Light (Adobe-GB1): no font
 file on the server, the reader supplies a Song typeface. The CID font covers GB 18030's
 characters but not the ballot box ☑, so tick boxes are drawn as vector graphics (a square,
-and a check mark in it when ticked). The title is set in the same font, stroked to look
+and a check mark in it when ticked). Rows have a minimum height (room to write on
+a blank form). The title is set in the same font, stroked to look
 bold (there is no built-in Hei font). Table cells wrap long text (CJK line breaking), the
 table's header rows repeat on every page, and each page is numbered.
 """
@@ -127,40 +128,35 @@ class TickLine(Flowable):
         canvas.restoreState()
 
 
-class MinHeight(Flowable):
-    """A cell's content given at least `height` points: centred in it when it is a short
-    field, at the top when it is a box for text."""
-
-    def __init__(self, content, height, top=False):
-        super().__init__()
-        self.content, self.min_height, self.top = content, height, top
-
-    def wrap(self, avail_width, avail_height):
-        self.width = avail_width
-        self.content_height = self.content.wrap(avail_width, avail_height)[1]
-        self.height = max(self.content_height, self.min_height)
-        return avail_width, self.height
-
-    def split(self, avail_width, avail_height):
-        # A tall text is allowed to continue on the next page.
-        parts = self.content.split(avail_width, avail_height)
-        return parts if len(parts) > 1 else []
-
-    def draw(self):
-        y = self.height - self.content_height if self.top else (self.height - self.content_height) / 2
-        self.content.drawOn(self.canv, 0, y)
-
-
 def _flowable(cell):
     if cell.is_ticks:
         return TickLine(cell.content, cell.per_line)
     return Paragraph(_text(cell.content), LABEL if cell.label else BODY)
 
 
+# A row is at most this tall: a longer text continues in rows of its own, labelled 续
+# (ReportLab cannot split a row with merged cells across pages by itself).
+MAX_ROW = 330
+
+
+def _pieces(flowable, width):
+    """The flowable cut into parts of at most MAX_ROW points."""
+    pieces = []
+    while True:
+        height = flowable.wrap(width, MAX_ROW)[1]
+        parts = flowable.split(width, MAX_ROW) if height > MAX_ROW else []
+        if len(parts) < 2:
+            pieces.append(flowable)
+            return pieces
+        pieces.append(parts[0])
+        flowable = parts[1]
+
+
 def _table(spec, width):
     total = sum(spec.widths)
     col_widths = [width * w / total for w in spec.widths]
-    data, commands = (
+    data, heights, commands = (
+        [],
         [],
         [
             ("GRID", (0, 0), (-1, -1), 0.6, GRID),
@@ -172,22 +168,37 @@ def _table(spec, width):
             ("BOTTOMPADDING", (0, 0), (-1, -1), PADDING),
         ],
     )
-    for r, row in enumerate(spec.rows):
-        cells, c = [], 0
-        inner = row.min_height * mm - 2 * PADDING
+    header_rows = 0
+    for index, row in enumerate(spec.rows):
+        columns, c = [], 0
         for cell in row.cells:
-            flowable = _flowable(cell)
-            if not cell.label:
-                flowable = MinHeight(flowable, inner, top=row.min_height > 16)
-            cells.append(flowable)
-            cells += [""] * (cell.span - 1)
-            if cell.span > 1:
-                commands.append(("SPAN", (c, r), (c + cell.span - 1, r)))
+            cell_width = sum(col_widths[c : c + cell.span]) - 2 * PADDING
+            pieces = [_flowable(cell)] if cell.label else _pieces(_flowable(cell), cell_width)
+            columns.append((c, cell, pieces))
             c += cell.span
-        if row.header:
-            commands.append(("BACKGROUND", (0, r), (-1, r), HEADER_FILL))
-        data.append(cells)
-    table = Table(data, colWidths=col_widths, repeatRows=spec.header_rows, splitByRow=1)
+        count = max(len(pieces) for _c, _cell, pieces in columns)
+        for part in range(count):
+            r = len(data)
+            cells = []
+            for c, cell, pieces in columns:
+                if part < len(pieces):
+                    cells.append(pieces[part])
+                elif cell.label:
+                    cells.append(Paragraph(_text(_("%(label)s（续）") % {"label": cell.content}), LABEL))
+                else:
+                    cells.append("")
+                cells += [""] * (cell.span - 1)
+                if cell.span > 1:
+                    commands.append(("SPAN", (c, r), (c + cell.span - 1, r)))
+                if (row.min_height > 16 or count > 1) and not cell.label:
+                    commands.append(("VALIGN", (c, r), (c, r), "TOP"))  # a box to write in
+            if row.header:
+                commands.append(("BACKGROUND", (0, r), (-1, r), HEADER_FILL))
+            data.append(cells)
+            heights.append(row.min_height * mm if part == 0 else 0)
+        if index < spec.header_rows:
+            header_rows = len(data)
+    table = Table(data, colWidths=col_widths, minRowHeights=heights, repeatRows=header_rows, splitByRow=1)
     table.setStyle(TableStyle(commands))
     return table
 
