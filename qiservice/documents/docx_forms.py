@@ -10,6 +10,7 @@ across pages unless it is taller than a page.
 import io
 import zipfile
 
+from django.utils.translation import gettext as _
 from docx import Document as new_document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -80,6 +81,11 @@ def _fixed_layout(table):
     table._tbl.tblPr.append(layout)
 
 
+def _keep_together(row):
+    """The row is not broken across pages (Word still breaks one taller than a page)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _repeat_header(row):
     tr_pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -118,11 +124,11 @@ def _fill_cell(cell, content_cell, width, top=False):
             add_run(paragraph, tick.text)
         return
     lines = (content_cell.content or "").split("\n")
-    paragraph_format(paragraph, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    paragraph_format(paragraph, align=WD_ALIGN_PARAGRAPH.LEFT)
     add_run(paragraph, lines[0])
     for line in lines[1:]:
         extra = cell.add_paragraph()
-        paragraph_format(extra, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        paragraph_format(extra, align=WD_ALIGN_PARAGRAPH.LEFT)
         add_run(extra, line)
 
 
@@ -142,6 +148,7 @@ def _table(doc, spec):
         row = table.rows[row_index]
         row.height = Mm(row_spec.min_height)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        _keep_together(row)
         if row_index < spec.header_rows:
             _repeat_header(row)
         column = 0
@@ -158,6 +165,30 @@ def _table(doc, spec):
     return table
 
 
+def _page_number_footer(section):
+    """第 N 页 at the foot of every page (a PAGE field Word and WPS fill in)."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph_format(paragraph, align=WD_ALIGN_PARAGRAPH.CENTER)
+    before, after = (_("第 %(n)d 页") % {"n": 0}).split("0", 1)  # the PDF's words around the number
+    add_run(paragraph, before, size=Pt(9))
+    run = add_run(paragraph, "", size=Pt(9))
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == "PAGE":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = " PAGE "
+            run._r.append(instr)
+        else:
+            t = OxmlElement("w:t")
+            t.text = text
+            run._r.append(t)
+    add_run(paragraph, after, size=Pt(9))
+
+
 def render_docx(document):
     """The .docx bytes of a content.Document."""
     doc = new_document()
@@ -165,6 +196,7 @@ def render_docx(document):
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
     section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
     section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    _page_number_footer(section)
 
     normal = doc.styles["Normal"]
     set_fonts(normal, BODY_FONT)

@@ -109,6 +109,7 @@ def test_ledger_form_has_the_title_rows_the_header_and_one_row_per_entry(world, 
     # The title rows and the column header repeat on every page; the entries do not.
     repeated = [row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None for row in table.rows]
     assert repeated == [True] * 4 + [False] * 3
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)  # rows kept whole
     assert "共 3 条记录。" in paragraphs(doc)
 
 
