@@ -11,9 +11,7 @@ class ExportStatus(models.TextChoices):
 
     @classmethod
     def badge(cls, value):
-        return {"queued": "secondary", "running": "primary", "done": "success", "failed": "danger"}.get(
-            value, "light"
-        )
+        return {"queued": "secondary", "running": "primary", "done": "success", "failed": "danger"}.get(value, "light")
 
 
 FINISHED = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)

@@ -31,7 +31,9 @@ def visible_demand_ids(user):
 class LedgerFilterSet(django_filters.FilterSet):
     number = django_filters.CharFilter(field_name="demand__number", lookup_expr="iexact", label=_("需求编号"))
     district = django_filters.ModelChoiceFilter(field_name="demand__district", queryset=_districts, label=_("所在区"))
-    entry_from = django_filters.DateFilter(field_name="entry_on", lookup_expr="gte", label=_("日期从"), widget=DATE_INPUT)
+    entry_from = django_filters.DateFilter(
+        field_name="entry_on", lookup_expr="gte", label=_("日期从"), widget=DATE_INPUT
+    )
     entry_to = django_filters.DateFilter(field_name="entry_on", lookup_expr="lte", label=_("日期至"), widget=DATE_INPUT)
 
     class Meta:

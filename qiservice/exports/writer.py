@@ -32,20 +32,17 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
         for index, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = column.width or DEFAULT_WIDTHS[column.type]
 
-        header_rows = 0
+        # Appendix B layout: a title, the header block, an empty row, then the table.
+        header_row = (len(header_block) + 3) if header_block else 1
+        last = get_column_letter(len(columns))
+        # The frozen header row must be set before the first row is written.
+        ws.freeze_panes = f"A{header_row + 1}"
         if header_block:
             ws.append([_title_cell(ws, str(export.title))])
-            header_rows += 1
             for label, value, *sensitive in header_block:
                 shown = mask(value) if masked and sensitive and value else value
                 ws.append([_header_cell(ws, str(label)), _text_cell(ws, shown)])
-                header_rows += 1
             ws.append([])
-            header_rows += 1
-        header_row = header_rows + 1
-        last = get_column_letter(len(columns))
-        # Frozen header row and an auto filter (both set before any row is written).
-        ws.freeze_panes = f"A{header_row + 1}"
         ws.append([_header_cell(ws, str(c.header)) for c in columns])
 
         plain = [c for c in columns if not c.batch]

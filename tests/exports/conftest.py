@@ -34,7 +34,11 @@ def demands(world):
     )
     jimei_b = register(people.specialist, world.ent_jimei, '=HYPERLINK("http://evil.example/","点我")')
     siming = register(people.specialist_siming, world.ent_siming, "思明区电子企业的检测需求", ("inspection_testing",))
-    for demand, author in ((jimei_a, people.specialist), (jimei_b, people.specialist), (siming, people.specialist_siming)):
+    for demand, author in (
+        (jimei_a, people.specialist),
+        (jimei_b, people.specialist),
+        (siming, people.specialist_siming),
+    ):
         for offset in range(3):
             LedgerEntry.objects.create(
                 demand=demand,
