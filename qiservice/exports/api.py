@@ -5,6 +5,7 @@ from datetime import datetime
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error
 
@@ -89,6 +90,6 @@ def export(request, name: str):
         ) from None
     if workflow.is_large(total):
         job = workflow.start_job(export, request.auth, request.GET, total)
-        return 202, JobOut.from_job(job)
+        return Status(202, JobOut.from_job(job))
     fileobj, _rows = workflow.export_now(export, queryset, request.auth, request.GET)
     return xlsx_response(fileobj, export)

@@ -54,7 +54,7 @@ class Column:
         if self.header is None:
             self.header = f.verbose_name
         if self.choices is None and getattr(f, "choices", None):
-            self.choices = {value: label for value, label in f.flatchoices}
+            self.choices = dict(f.flatchoices)
         if self.type is None:
             self.type = field_type(f, self.choices)
         return self
@@ -64,10 +64,7 @@ def resolve_field(model, path):
     """The model field a ``a__b__c`` path ends on (``pk`` and ``id`` included)."""
     f = None
     for part in path.split("__"):
-        if part == "pk":
-            f = model._meta.pk
-        else:
-            f = model._meta.get_field(part)
+        f = model._meta.pk if part == "pk" else model._meta.get_field(part)
         if f.is_relation and f.related_model is not None:
             model = f.related_model
     return f

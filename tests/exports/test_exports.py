@@ -68,7 +68,7 @@ def test_demand_export_holds_every_visible_demand_with_typed_cells(world, login,
     assert row[column(header, "服务专员")] == "王建华"
 
     # Dates and datetimes are real date cells with a number format, in local (Shanghai) time.
-    excel_row = [r for r in ws.iter_rows(min_row=2) if r[0].value == demand.number][0]
+    excel_row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == demand.number)
     registered_on = excel_row[column(header, "登记日期")]
     assert registered_on.is_date and registered_on.number_format == "yyyy-mm-dd"
     assert registered_on.value.date() == demand.registered_on
@@ -112,7 +112,7 @@ def test_formula_like_text_is_never_a_formula(world, login, demands):
     content = b"".join(response.streaming_content)
     ws = open_xlsx_bytes(content).active
     header = [c.value for c in ws[1]]
-    cell = [r for r in ws.iter_rows(min_row=2) if r[0].value == demands["jimei_b"].number][0][
+    cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == demands["jimei_b"].number)[
         column(header, "需求描述")
     ]
     assert cell.value == '=HYPERLINK("http://evil.example/","点我")'
@@ -214,7 +214,8 @@ def test_one_demands_ledger_in_appendix_b_layout(world, login, demands):
 
 
 def test_ledger_of_a_period_and_district(world, login, demands):
-    url = f"/exports/ledger.xlsx?entry_from={DAY + datetime.timedelta(days=5)}&entry_to={DAY + datetime.timedelta(days=15)}"
+    start, end = DAY + datetime.timedelta(days=5), DAY + datetime.timedelta(days=15)
+    url = f"/exports/ledger.xlsx?entry_from={start}&entry_to={end}"
     ws = open_xlsx(login(world.people.admin).get(url + f"&district={world.jimei.pk}")).active
     header, rows = rows_of(ws)
     expected = LedgerEntry.objects.filter(
