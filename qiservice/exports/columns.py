@@ -7,14 +7,16 @@ instance is ever loaded. Headers, types and choice labels default to the model f
 verbose name, class and choices, so the export reads like the list page.
 """
 
+import functools
 import json
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 TEXT, INT, DECIMAL, DATE, DATETIME, BOOL, CHOICE = "text", "int", "decimal", "date", "datetime", "bool", "choice"
 
@@ -41,6 +43,7 @@ class Column:
     choices: dict | None = None
     convert: object = None
     batch: bool = False
+    key: str = "pk"  # for a batch column: the values_list() path whose values it is given
     sensitive: bool = False
     model_field: object = field(default=None, repr=False)
 
@@ -96,9 +99,14 @@ def excel_datetime(value):
     """An aware datetime as the naive local time (Asia/Shanghai) Excel can hold."""
     if value is None:
         return None
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(_local_zone())
     return value.replace(tzinfo=None)
+
+
+@functools.cache
+def _local_zone():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 # Control characters Excel's XML cannot hold (openpyxl refuses them).

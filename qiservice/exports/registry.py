@@ -121,15 +121,6 @@ def demand_categories(pks):
     return {pk: "、".join(str(labels[c]) for c in sorted(cs, key=order.get)) for pk, cs in found.items()}
 
 
-def ledger_categories(pks):
-    """The service matter (服务事项) of each ledger entry's demand."""
-    from qiservice.demands.models import LedgerEntry
-
-    demand_of = dict(LedgerEntry.objects.filter(pk__in=pks).values_list("pk", "demand_id"))
-    categories = demand_categories(set(demand_of.values()))
-    return {pk: categories.get(demand_id, "") for pk, demand_id in demand_of.items()}
-
-
 def specialist_fields(pks):
     from qiservice.core.choices import QIField
     from qiservice.specialists.models import SpecialistField
@@ -262,7 +253,7 @@ register(
 LEDGER_COLUMNS = [
     Column("demand__number", _("需求编号"), width=14),
     Column("demand__enterprise__name", _("服务对象"), width=30),
-    Column(ledger_categories, _("服务事项"), batch=True, width=20),
+    Column(demand_categories, _("服务事项"), batch=True, key="demand_id", width=20),
     Column("demand__contact_name", _("联系人"), width=10),
     Column("demand__contact_phone", _("联系电话"), width=15, sensitive=True),
     Column("demand__specialist__name", _("服务专员"), width=10),

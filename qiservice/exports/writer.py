@@ -47,7 +47,9 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
 
         plain = [c for c in columns if not c.batch]
         batched = [c for c in columns if c.batch]
-        paths = ["pk", *(c.accessor for c in plain)]
+        # The primary key (so distinct rows stay distinct) and the batch columns' key paths.
+        keys = list(dict.fromkeys(["pk", *(c.key for c in batched)]))
+        paths = [*keys, *(c.accessor for c in plain)]
         rows = queryset.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
         makers = [_maker(ws, c, masked) for c in columns]
         done = 0
@@ -55,12 +57,12 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
         for row in rows:
             chunk.append(row)
             if len(chunk) >= CHUNK_SIZE:
-                done += _write_chunk(ws, chunk, columns, batched, makers)
+                done += _write_chunk(ws, chunk, columns, batched, keys, makers)
                 chunk = []
                 if progress:
                     progress(done)
         if chunk:
-            done += _write_chunk(ws, chunk, columns, batched, makers)
+            done += _write_chunk(ws, chunk, columns, batched, keys, makers)
         if progress:
             progress(done)
         ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(done, 1)}"
@@ -68,15 +70,19 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
     return done
 
 
-def _write_chunk(ws, chunk, columns, batched, makers):
-    extra = {id(c): c.accessor([row[0] for row in chunk]) for c in batched}
+def _write_chunk(ws, chunk, columns, batched, keys, makers):
+    """Fetch the chunk's multi-valued cells (one query per batch column), then write it."""
+    position = {key: i for i, key in enumerate(keys)}
+    fetched = {id(c): c.accessor({row[position[c.key]] for row in chunk}) for c in batched}
+    plan = [
+        (make, fetched[id(c)] if c.batch else None, position.get(c.key))
+        for c, make in zip(columns, makers, strict=True)
+    ]
+    skip = len(keys)
+    append = ws.append
     for row in chunk:
-        values = iter(row[1:])
-        cells = []
-        for column, make in zip(columns, makers, strict=True):
-            raw = extra[id(column)].get(row[0]) if column.batch else next(values)
-            cells.append(make(raw))
-        ws.append(cells)
+        values = iter(row[skip:])
+        append([make(extra.get(row[at]) if extra is not None else next(values)) for make, extra, at in plan])
     return len(chunk)
 
 
