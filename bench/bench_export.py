@@ -165,7 +165,9 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ledger.xlsx"
         # 1. Timed without tracing (tracemalloc slows Python down several times).
+        cpu = time.process_time()
         rows, total, counted, elapsed = run(path)
+        cpu = time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = path.stat().st_size / 1024 / 1024
         written = sum(1 for _ in load_workbook(path, read_only=True).active.iter_rows(min_row=2, max_col=1))
@@ -175,8 +177,9 @@ def main():
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert rows == total == written, (rows, total, written)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
-        f"export of {rows} ledger entries on {connection.vendor}: {elapsed:.1f} s "
+        f"export of {rows} ledger entries on {connection.vendor}: {elapsed:.1f} s wall, {cpu:.1f} s CPU "
         f"(of which the count {counted * 1000:.0f} ms), file {size:.1f} MB; peak RSS {rss:.0f} MB "
         f"(process before the export {rss_before:.0f} MB); peak Python allocations (tracemalloc, "
         f"second run) {peak / 1024 / 1024:.1f} MB"
