@@ -263,6 +263,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
+# Excel exports: from this many rows on, the file is written by the queue (a job with a
+# progress page); the files of finished jobs are deleted after EXPORT_FILE_DAYS.
+EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10000)
+EXPORT_FILE_DAYS = env_int("EXPORT_FILE_DAYS", 7)
+
 # Pages of lists in the UI and the API.
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
 

@@ -50,6 +50,7 @@ class AuditLogListView(ObjectListView):
         Column("ip_address", _("来源地址")),
     )
     default_sort = ("-created_at", "-pk")
+    export_name = "auditlog"
 
     def has_permission(self):
         return get_scope(self.request.user).sees_everything

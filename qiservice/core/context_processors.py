@@ -24,8 +24,11 @@ MENU = [
     ("specialists:training_list", _("业务培训"), "培", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
     ("demands:case_list", _("典型案例库"), "例", lambda s: True),
+    ("exports:ledger_list", _("工作台账"), "账", lambda s: _works(s) or s.is_auditor),
+    ("exports:evaluation_list", _("满意度评价"), "评", lambda s: _works(s) or s.is_auditor),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
+    ("exports:jobs", _("我的导出"), "导", lambda s: True),
     ("tokens", _("接口令牌"), "钥", lambda s: True),
     ("api:openapi-view", _("接口文档"), "文", lambda s: True),
 ]

@@ -27,6 +27,7 @@ class ObjectListView(LoginRequiredMixin, View):
     template_name = "core/object_list.html"
     title = ""
     create_url = None  # URL name of the create page, shown when the user may create
+    export_name = None  # name of the Excel export of this list (qiservice/exports/registry.py)
 
     def get_queryset(self):
         return self.model.objects.restrict(self.request.user, "view")
@@ -84,6 +85,7 @@ class ObjectListView(LoginRequiredMixin, View):
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "create_url": self.create_url if self.can_create() else None,
+            "export_url": self.export_url(query),
         }
         context.update(self.extra_context())
         template = (
@@ -93,6 +95,15 @@ class ObjectListView(LoginRequiredMixin, View):
 
     def extra_context(self):
         return {}
+
+    def export_url(self, query):
+        """The "导出 Excel" link: the export of this list with the page's filters."""
+        if not self.export_name:
+            return None
+        from django.urls import reverse
+
+        url = reverse("exports:export", args=[self.export_name])
+        return f"{url}?{query.urlencode()}" if query else url
 
 
 class ScopedObjectMixin(LoginRequiredMixin):

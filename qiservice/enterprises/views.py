@@ -24,6 +24,7 @@ class EnterpriseListView(ObjectListView):
     search_fields = ("name", "credit_code", "main_products")
     default_sort = ("name", "pk")
     create_url = "enterprises:create"
+    export_name = "enterprises"
     columns = (
         Column("name", _("企业名称"), sort="name", link=True, primary=True),
         Column("credit_code", _("统一社会信用代码"), sort="credit_code"),

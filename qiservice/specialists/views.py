@@ -34,6 +34,7 @@ class SpecialistListView(ObjectListView):
     search_fields = ("name", "employer", "expertise", "qualifications")
     default_sort = ("name", "pk")
     create_url = "specialists:create"
+    export_name = "specialists"
     columns = (
         Column("name", gettext_lazy("姓名"), sort="name", link=True, primary=True),
         Column("district", gettext_lazy("所属区"), sort="district__code"),

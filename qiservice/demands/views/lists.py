@@ -77,6 +77,7 @@ class DemandListView(ObjectListView):
     filterset_class = DemandFilterSet
     default_sort = ("-registered_at", "-pk")
     create_url = "demands:register"
+    export_name = "demands"
     # Searched by `search_demands` (number, enterprise name, description), not by the base
     # view's search_fields; see filter_queryset.
     searched = ("number", "enterprise__name", "description")
