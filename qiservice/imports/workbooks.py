@@ -7,6 +7,7 @@ import tempfile
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -159,13 +160,14 @@ def report(job):
                 result = "；".join(errors) if errors else str(labels.get(status, status))
                 if object_id:
                     result += f" {object_id}"
-            # Text stays text: a value that looks like a formula is written as a string
-            # cell with a leading apostrophe-free quote prefix (openpyxl escapes nothing).
+            # Text stays text: a value that looks like a formula (or was one) is written
+            # as a string cell, never as a formula for Excel to evaluate.
             values = []
             for header in headers:
                 value = cells[header].value
-                if cells[header].is_formula or (isinstance(value, str) and value.startswith("=")):
-                    value = "'" + str(value)
+                if isinstance(value, str) and value.startswith("="):
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
                 values.append(value)
             sheet.append([number, *values, result])
     return _save(book)

@@ -193,9 +193,7 @@ def _queue_commit(job, *, mode, by):
     if mode not in CommitMode.values:
         raise ImportRefused(_("请选择导入方式。"))
     if job.status != ImportStatus.VALIDATED:
-        raise ImportRefused(
-            _("该文件当前状态为“%(status)s”，不能导入。") % {"status": ImportStatus(job.status).label}
-        )
+        raise ImportRefused(_("该文件当前状态为“%(status)s”，不能导入。") % {"status": ImportStatus(job.status).label})
     if job.valid_rows == 0:
         raise ImportRefused(_("没有可导入的有效行。"))
     if mode == CommitMode.ALL_OR_NOTHING and job.error_rows:
