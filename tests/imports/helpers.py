@@ -1,7 +1,6 @@
 """Building workbooks for the import tests."""
 
 import io
-import random
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -130,9 +129,3 @@ def zip_bomb(content, megabytes=30):
                 payload = payload.replace(b"<sheetData>", b"<sheetData>" + b" " * (megabytes * 1024 * 1024))
             target.writestr(item.filename, payload, zipfile.ZIP_DEFLATED)
     return out.getvalue()
-
-
-def shuffled(rows, seed=1):
-    rows = list(rows)
-    random.Random(seed).shuffle(rows)
-    return rows
