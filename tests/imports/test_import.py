@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from qiservice.core.models import AuditEvent, AuditLog
@@ -11,7 +12,6 @@ from qiservice.demands.models import Demand
 from qiservice.enterprises.models import Enterprise
 from qiservice.enterprises.workflow import save_enterprise
 from qiservice.imports.choices import ImportStatus, RowStatus
-
 from tests.conftest import CODES
 
 from .helpers import DEMAND_HEADERS, credit_code, demand_row, enterprise_row, workbook
@@ -168,7 +168,7 @@ def test_imported_demands_are_registered_like_registered_ones(world, start, comm
     job = commit(job, "all_or_nothing")
     assert (job.status, job.created_count) == (ImportStatus.DONE, 2)
     first, second = Demand.objects.order_by("pk")
-    year = dt.date.today().year
+    year = timezone.localdate().year
     assert [first.number, second.number] == [f"QI-{year}-000001", f"QI-{year}-000002"]
     assert first.categories == ["metrology", "inspection_testing"]
     assert (first.source, first.collected_on, first.registered_by) == (
@@ -220,5 +220,5 @@ def test_demand_all_or_nothing_rolls_back_numbers_too(world, start, commit, monk
     # and the numbers rolled back with the first attempt leave no gap.
     job = commit(job, "valid_only")
     assert job.created_count == 3
-    year = dt.date.today().year
+    year = timezone.localdate().year
     assert sorted(Demand.objects.values_list("number", flat=True)) == [f"QI-{year}-00000{i}" for i in (1, 2, 3)]
