@@ -9,8 +9,8 @@ The checks run from the cheapest to the dearest, and each refuses with a Chinese
 3. the zip's central directory: it must open, hold `[Content_Types].xml` and a workbook,
    no macros (`vbaProject.bin` or a macro-enabled content type), and its members must not
    unpack to more than IMPORT_MAX_UNPACKED_MB or at a ratio only a zip bomb has;
-4. openpyxl in read-only mode (streams the sheet XML; memory stays flat), without
-   `data_only` so formulas are seen as formulas;
+4. the sheet XML is streamed row by row (`xlsx.py`; memory stays flat), formulas seen as
+   formulas, never evaluated;
 5. the header row: row 1 must hold the template's column names; a missing column is named.
 """
 
@@ -118,16 +118,17 @@ class Sheet:
 
     def __init__(self, fileobj, size, *, headers, required, sheet_name):
         check_container(fileobj, size)
-        from openpyxl import load_workbook
+        from .xlsx import BrokenWorkbook, Workbook
 
+        self._broken = BrokenWorkbook
         try:
-            self.workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
-        except Exception:  # openpyxl raises many kinds on a broken part
-            raise FileRefused(_("文件已损坏，无法打开。请在 Excel 中重新保存后再上传。")) from None
+            self.workbook = Workbook(fileobj)
+        except BrokenWorkbook:
+            raise FileRefused(BROKEN()) from None
         names = self.workbook.sheetnames
         if not names:
             raise FileRefused(_("工作簿中没有工作表。"))
-        self.worksheet = self.workbook[sheet_name] if sheet_name in names else self.workbook[names[0]]
+        self.sheet = sheet_name if sheet_name in names else names[0]
         self.headers = headers
         self._find_header(headers, required)
 
@@ -140,12 +141,20 @@ class Sheet:
     def __exit__(self, *exc):
         self.close()
 
+    def _read(self, **kwargs):
+        try:
+            yield from self.workbook.rows(self.sheet, **kwargs)
+        except self._broken:
+            raise FileRefused(BROKEN()) from None
+
     def _find_header(self, headers, required):
-        rows = [
-            [normalise_header(v) for v in row]
-            for row in self.worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-        ]
-        if not rows or not any(any(names) for names in rows):
+        found = dict(self._read(max_row=HEADER_SEARCH_ROWS))
+        rows = []
+        for number in range(1, HEADER_SEARCH_ROWS + 1):
+            cells = found.get(number, {})
+            width = max(cells, default=-1) + 1
+            rows.append([normalise_header(cells[i][0]) if i in cells else "" for i in range(width)])
+        if not any(any(names) for names in rows):
             raise FileRefused(_("工作表是空的：第1行应为表头，其下为数据（请使用导入模板）。"))
         first = rows[0]
         if not all(h in first for h in required):
@@ -160,37 +169,31 @@ class Sheet:
             )
         self.columns = {h: first.index(h) for h in headers if h in first}
 
-    @property
-    def declared_rows(self):
-        """The data rows the sheet's own dimension claims (may be unknown or wrong)."""
-        try:
-            max_row = self.worksheet.max_row
-        except Exception:
-            return None
-        return None if max_row is None else max(max_row - 1, 0)
-
     def rows(self):
         limit = settings.IMPORT_MAX_ROWS
         count = 0
-        columns = self.columns.items()
-        for number, row in enumerate(self.worksheet.iter_rows(min_row=2), 2):
+        columns = list(self.columns.items())
+        empty_cell = Cell(None)
+        for number, cells in self._read(min_row=2):
             values = {}
             empty = True
-            width = len(row)
             for header, index in columns:
-                cell = row[index] if index < width else None
-                value = None if cell is None else cell.value
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    values[header] = Cell(None)
+                value, is_formula = cells.get(index, (None, False))
+                if not is_formula and (value is None or (isinstance(value, str) and not value.strip())):
+                    values[header] = empty_cell
                     continue
                 empty = False
-                values[header] = Cell(value, cell.data_type == "f")
+                values[header] = Cell(value, is_formula)
             if empty:
                 continue
             count += 1
             if count > limit:
                 raise FileRefused(_("数据行数超过上限 %(max)d 行。请分成几个文件导入。") % {"max": limit})
             yield number, values
+
+
+def BROKEN():
+    return _("文件已损坏，无法打开。请在 Excel 中重新保存后再上传。")
 
 
 def cell_text(value):

@@ -119,12 +119,6 @@ def run_dry_run(job_id):
     total = valid = errors = 0
     try:
         with job.file.open("rb") as fileobj, open_sheet(job, fileobj) as sheet:
-            declared = sheet.declared_rows
-            if declared and declared > settings.IMPORT_MAX_ROWS * 2:
-                raise FileRefused(
-                    _("数据行数超过上限 %(max)d 行。请分成几个文件导入。") % {"max": settings.IMPORT_MAX_ROWS}
-                )
-            ImportJob.objects.filter(pk=job.pk).update(rows_total=min(declared or 0, settings.IMPORT_MAX_ROWS))
             for chunk in _chunks(sheet.rows()):
                 report = []
                 for row in checker.check_chunk(chunk):

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from qiservice.core.models import AuditEvent, AuditLog
 from qiservice.demands import workflow as demand_workflow

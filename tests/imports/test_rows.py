@@ -133,7 +133,7 @@ def test_demand_rows_check_enterprise_categories_source_date_and_duplicates(worl
     jimei = CODES["ent_jimei"]
     rows = [
         demand_row(jimei),
-        demand_row(jimei, 需求类别="计量，标准化;认证认可 质量管理", 收集日期=dt.datetime(2026, 1, 6))  # noqa: DTZ001 - a naive Excel date cell,
+        demand_row(jimei, 需求类别="计量，标准化;认证认可 质量管理", 收集日期=dt.datetime(2026, 1, 6)),  # noqa: DTZ001 - a naive Excel date cell
         demand_row(jimei),
         demand_row(jimei, 需求描述="已有的 需求"),
         demand_row(CODES["ent_siming"]),

@@ -42,9 +42,8 @@ API = [
 
 
 def objects(world):
-    from tests.imports.helpers import enterprise_row, upload, workbook
-
     from qiservice.imports import workflow
+    from tests.imports.helpers import enterprise_row, upload, workbook
 
     job = workflow.start_import(
         kind="enterprises", upload=upload(workbook([enterprise_row(1)])), by=world.people.officer_jimei
