@@ -189,6 +189,12 @@ def may_import(user):
     return get_scope(user).is_agency
 
 
+def _choice_list(column):
+    """The labels, separated so that labels with 、 in them (行业门类) stay readable."""
+    labels = [label for label, _v in column.choices]
+    return ("；" if any("、" in label for label in labels) else "、").join(labels)
+
+
 def _err(column, message):
     return _("【%(column)s】%(message)s") % {"column": column.header, "message": message}
 
@@ -276,7 +282,7 @@ class Checker:
             if value is None:
                 raise ValidationError(
                     _("“%(text)s”不是可选值，可选：%(choices)s。")
-                    % {"text": text[:20], "choices": "、".join(label for label, _v in column.choices)}
+                    % {"text": text[:20], "choices": _choice_list(column)}
                 )
             return value
         if kind == "multi":

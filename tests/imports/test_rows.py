@@ -43,7 +43,7 @@ def test_mixed_file_gives_the_exact_errors_of_each_row(world, start):
         RowStatus.ERROR,
         ["【所在区】您只能导入本人所辖区（集美区）的服务对象。", "【电子邮箱】电子邮箱格式不正确。"],
     )
-    industries = "、".join(
+    industries = "；".join(
         [
             "农、林、牧、渔业",
             "采矿业",
