@@ -227,6 +227,7 @@ class Checker:
         self.columns = columns_for(kind)
         self.today = timezone.localdate()
         self.seen = {}
+        self._choice_maps = {}
         districts = list(District.objects.all())
         self.assignable = set(District.objects.assignable_for(user).values_list("pk", flat=True))
         self.district_names = [d.name for d in districts if d.pk in self.assignable]
@@ -236,6 +237,13 @@ class Checker:
                 self.districts[key] = d
 
     # --- one cell -------------------------------------------------------------------------
+
+    def _choices(self, column):
+        maps = self._choice_maps.get(column.field)
+        if maps is None:
+            maps = dict(column.choices), {value.upper(): value for _label, value in column.choices}
+            self._choice_maps[column.field] = maps
+        return maps
 
     def _cell(self, column, cell, row):
         if cell is not None and cell.is_formula:
@@ -276,8 +284,7 @@ class Checker:
                 raise ValidationError(_("电子邮箱格式不正确。")) from None
             return text
         if kind == "choice":
-            by_label = dict(column.choices)
-            by_value = {value.upper(): value for _label, value in column.choices}
+            by_label, by_value = self._choices(column)
             value = by_label.get(text) or by_value.get(text.upper())
             if value is None:
                 raise ValidationError(
@@ -286,7 +293,7 @@ class Checker:
                 )
             return value
         if kind == "multi":
-            by_label = dict(column.choices)
+            by_label, _by_value = self._choices(column)
             values, unknown = [], []
             for part in SEPARATORS.split(text):
                 if not part:

@@ -12,7 +12,6 @@ The XML parser resolves no entities and loads nothing from the network (lxml wit
 broken, not expanded.
 """
 
-import re
 import zipfile
 from posixpath import join, normpath
 
@@ -33,7 +32,6 @@ ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN, PHONETIC = (
     f"{MAIN}r",
     f"{MAIN}rPh",
 )
-_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 class BrokenWorkbook(Exception):
@@ -132,6 +130,7 @@ class Workbook:
         path = self.sheets[sheet_name]
         shared, dates, epoch = self.shared, self.date_styles, self.epoch
         expected = 0
+        columns = {}
         try:
             with self.archive.open(path) as handle:
                 for _event, row in etree.iterparse(handle, events=("end",), tag=ROW, **_parser_options()):
@@ -147,8 +146,14 @@ class Workbook:
                     position = -1
                     for c in row.iterchildren(CELL):
                         ref = c.get("r")
-                        match = _REF.match(ref) if ref else None
-                        position = _column(match.group(1)) if match else position + 1
+                        if ref:
+                            letters = ref.rstrip("0123456789")
+                            index = columns.get(letters)
+                            if index is None:
+                                index = columns[letters] = _column(letters)
+                            position = index
+                        else:
+                            position += 1
                         kind = c.get("t", "n")
                         formula = c.find(FORMULA)
                         if formula is not None:
