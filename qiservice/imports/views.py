@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from qiservice.core import audit
+from qiservice.core.models import AuditEvent
 from qiservice.core.visibility import get_scope
 
 from . import rules, workbooks, workflow
@@ -139,6 +141,8 @@ def job_report(request, pk):
     if job.status in (ImportStatus.REFUSED, ImportStatus.PENDING, ImportStatus.VALIDATING) or not job.rows.exists():
         raise Http404
     handle = workbooks.report(job)
+    # The report holds the uploaded enterprise data: its download is audited like an export.
+    audit.record(AuditEvent.DOWNLOADED, job, actor=request.user, extra={"report": True})
     filename = _("导入结果-%(name)s") % {"name": job.original_name.removesuffix(".xlsx")} + ".xlsx"
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 

@@ -67,6 +67,9 @@ def test_report_download_has_the_rows_and_a_result_column(world, login):
     assert [r[0] for r in rows[1:]] == [2, 3, 4]
     assert rows[1][2] == credit_code(1) and rows[1][-1] == "通过"
     assert rows[2][-1].startswith("【所在区】您只能导入本人所辖区") and "【联系电话】" in rows[2][-1]
+    from qiservice.core.models import AuditLog
+
+    assert AuditLog.objects.filter(event_type="downloaded", target_id=str(job.pk)).count() == 1
 
 
 def test_commit_from_the_page_imports_and_reports(world, login):
