@@ -232,6 +232,15 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Excel imports (qiservice/imports): an upload larger than IMPORT_MAX_MB is refused before it is
+# opened; a workbook whose members unpack to more than IMPORT_MAX_UNPACKED_MB, or with more
+# data rows than IMPORT_MAX_ROWS, is refused. Files up to IMPORT_INLINE_KB are checked in the
+# request itself; bigger ones on the queue.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 20)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 400)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100000)
+IMPORT_INLINE_KB = env_int("IMPORT_INLINE_KB", 256)
+
 # The cache: per process by default; Redis (CACHE_URL=redis://127.0.0.1:6379/1) when several
 # app processes must share it (rate limits, the calendar, matching figures).
 CACHE_URL = env_str("CACHE_URL", "")

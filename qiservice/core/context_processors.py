@@ -26,6 +26,7 @@ MENU = [
     ("demands:case_list", _("典型案例库"), "例", lambda s: True),
     ("exports:ledger_list", _("工作台账"), "账", lambda s: _works(s) or s.is_auditor),
     ("exports:evaluation_list", _("满意度评价"), "评", lambda s: _works(s) or s.is_auditor),
+    ("imports:index", _("数据导入"), "导", lambda s: s.is_agency or s.is_auditor),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("exports:jobs", _("我的导出"), "导", lambda s: True),
