@@ -25,6 +25,7 @@ MENU = [
     ("institutions:list", _("技术机构"), "机", lambda s: True),
     ("demands:case_list", _("典型案例库"), "例", lambda s: True),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
+    ("reports:dashboard", _("统计监管"), "统", lambda s: s.is_agency or s.is_auditor),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("tokens", _("接口令牌"), "钥", lambda s: True),
     ("api:openapi-view", _("接口文档"), "文", lambda s: True),
