@@ -181,6 +181,8 @@ def _chart_xml(kind, categories, series, rid):
     if len(series) > 1:
         legend = etree.fromstring(f'<c:legend xmlns:c="{C_NS}"><c:legendPos val="b"/><c:overlay val="0"/></c:legend>')
         root.find("c:chart/c:plotArea", ns).addnext(legend)
+    if kind == XL_CHART_TYPE.BAR_CLUSTERED:  # horizontal bars read top-down, as in the tables
+        root.find("c:chart/c:plotArea/c:catAx/c:scaling/c:orientation", ns).set("val", "maxMin")
     default = root.find("c:txPr/a:p/a:pPr/a:defRPr", ns)
     default.set("sz", "1000")
     etree.SubElement(default, f"{{{A_NS}}}latin", typeface=BODY_FONT)

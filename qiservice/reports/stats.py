@@ -282,27 +282,30 @@ class Figures:
             .values_list("specialist_id")
             .annotate(n=Count("pk"))
         )
-        rows = []
-        for pk, name, capacity in specialists.values_list("pk", "name", "capacity"):
-            n = open_counts.get(pk, 0)
-            rows.append(
-                {
-                    "id": pk,
-                    "name": name,
-                    "open": n,
-                    "capacity": capacity,
-                    "load": _pct(n, capacity),
-                    "link": reverse("specialists:detail", args=[pk]),
-                    "list_link": _list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
-                }
-            )
-        rows.sort(key=lambda r: ((r["load"] if r["load"] is not None else 1e9), r["open"], r["name"]))
-        idlest = rows[:RANKED]
-        busiest = list(reversed(rows[-RANKED:])) if rows else []
+        rows = [
+            (_pct(open_counts.get(pk, 0), capacity), open_counts.get(pk, 0), name, pk, capacity)
+            for pk, name, capacity in specialists.values_list("pk", "name", "capacity")
+        ]
+        rows.sort(key=lambda r: (r[0] if r[0] is not None else 1e9, r[1], r[2]))
+
+        def shown(row):
+            load, n, name, pk, capacity = row
+            return {
+                "id": pk,
+                "name": name,
+                "open": n,
+                "capacity": capacity,
+                "load": load,
+                "link": reverse("specialists:detail", args=[pk]),
+                "list_link": _list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
+            }
+
+        idlest = [shown(r) for r in rows[:RANKED]]
+        busiest = [shown(r) for r in reversed(rows[-RANKED:])]
         return {
             "count": len(rows),
-            "open_total": sum(r["open"] for r in rows),
-            "capacity_total": sum(r["capacity"] for r in rows),
+            "open_total": sum(r[1] for r in rows),
+            "capacity_total": sum(r[4] for r in rows),
             "busiest": busiest,
             "idlest": idlest,
         }
