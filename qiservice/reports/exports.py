@@ -195,6 +195,9 @@ def _chart_xml(kind, categories, series, rid):
 
 def add_chart(document, kind, categories, series, *, width=None, height=None, name="Chart"):
     """Append a native chart (its own paragraph) to the document."""
+    if not categories:
+        document.add_paragraph(_("暂无数据。"))
+        return None
     width, height = width or Cm(15), height or Cm(7.5)
     package = document.part.package
     number = len([p for p in package.iter_parts() if p.partname.startswith("/word/charts/")]) + 1
@@ -299,8 +302,8 @@ def word_report(f, period):
     add_chart(
         document,
         XL_CHART_TYPE.BAR_CLUSTERED,
-        [r["label"] for r in stages] or [_("无")],
-        [(_("按时率（%）"), [r["rate"] for r in stages] or [0])],
+        [r["label"] for r in stages],
+        [(_("按时率（%）"), [r["rate"] for r in stages])],
         height=Cm(max(4, 1 + 0.8 * len(stages))),
     )
     _table(document, *groups[_("按时率")])
