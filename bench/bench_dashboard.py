@@ -65,14 +65,17 @@ class Writer:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our own table names
+                cursor.executemany(sql, batch)
 
 
+# fmt: off
 STATUS_OLD = [("closed", 70), ("evaluated", 6), ("withdrawn", 5), ("cancelled", 3), ("summary_submitted", 4),
-              ("service_ended", 4), ("in_service", 4), ("plan_made", 2), ("agreement_signed", 2)]  # fmt: skip
+              ("service_ended", 4), ("in_service", 4), ("plan_made", 2), ("agreement_signed", 2)]
 STATUS_NEW = [("registered", 8), ("preparing", 12), ("confirmed", 8), ("escalated", 5), ("dispatched", 5),
               ("accepted", 5), ("agreement_signed", 8), ("plan_made", 8), ("in_service", 15), ("service_ended", 6),
-              ("summary_submitted", 5), ("evaluated", 5), ("closed", 5), ("withdrawn", 2), ("cancelled", 3)]  # fmt: skip
+              ("summary_submitted", 5), ("evaluated", 5), ("closed", 5), ("withdrawn", 2), ("cancelled", 3)]
+# fmt: on
 LATER = ["service_ended", "summary_submitted", "evaluated", "closed"]
 QI = [
     "metrology",
@@ -92,6 +95,7 @@ def _weighted(rng, table):
 def build(n, rng):
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from qiservice.accounts.choices import Role
     from qiservice.accounts.models import Agency, District, RoleAssignment, User
@@ -108,7 +112,7 @@ def build(n, rng):
     print(f"building {n} demands …", flush=True)
     started = time.perf_counter()
     w = Writer(connection)
-    today = datetime.date.today()
+    today = timezone.localdate()
     first_day = today - datetime.timedelta(days=365 * YEARS)
     span = (today - first_day).days
     with transaction.atomic():
@@ -201,7 +205,7 @@ def build(n, rng):
                     None,
                     1,
                     w.ts(at),
-                )  # fmt: skip
+                )
             )
             for c in rng.sample(QI, rng.choice([1, 1, 2, 3])):
                 category_rows.append((i, c))
@@ -238,7 +242,7 @@ def build(n, rng):
                         None,
                         None,
                         0,
-                    )  # fmt: skip
+                    )
                 )
             if assisted and status not in ("registered", "preparing", "confirmed"):
                 escalation_rows.append((i, i, "上报", "协助", False, admin.pk, w.ts(at)))
@@ -286,7 +290,7 @@ def build(n, rng):
                 "closed_at",
                 "version",
                 "updated_at",
-            ],  # fmt: skip
+            ],
             demand_rows,
         )
         w.write("demands_demandcategory", ["demand_id", "category"], category_rows)
@@ -306,7 +310,7 @@ def build(n, rng):
                 "reminded_at",
                 "overdue_alerted_at",
                 "overdue_working_days",
-            ],  # fmt: skip
+            ],
             deadline_rows,
         )
         w.write(
@@ -327,7 +331,7 @@ def build(n, rng):
                 "responded_by_id",
                 "responded_at",
                 "reason",
-            ],  # fmt: skip
+            ],
             dispatch_rows,
         )
         w.write(
@@ -349,13 +353,14 @@ def build(n, rng):
                 "submitted_by_id",
                 "invitation_id",
                 "submitted_at",
-            ],  # fmt: skip
+            ],
             evaluation_rows,
         )
     if w.pg:
         with connection.cursor() as cursor:
             for table in ("demands_demand", "deadlines_deadline", "demands_dispatch", "demands_escalation"):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+                cursor.execute(sql)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if w.pg else "ANALYZE")
     print(

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from .conftest import QUERY
 
@@ -83,7 +84,7 @@ def test_overdue_now_counts_open_deadlines_past_due_whatever_the_period(world, d
     assert o["count"] == 2  # d5 summary, d2 agreement (due after the period, overdue today)
     assert {s["key"]: s["count"] for s in o["by_stage"] if s["count"]} == {"summary": 1, "agreement": 1}
     assert [i["number"] for i in o["items"]] == ["QI-TEST-0005", "QI-TEST-0002"]  # oldest due first
-    assert o["items"][0]["days_late"] == (datetime.date.today() - datetime.date(2025, 10, 24)).days
+    assert o["items"][0]["days_late"] == (timezone.localdate() - datetime.date(2025, 10, 24)).days
 
 
 def test_busiest_and_idlest_specialists(world, data, login):
