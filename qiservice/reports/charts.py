@@ -1,7 +1,8 @@
 """Charts as SVG strings, drawn on the server: no JavaScript, no CDN, no font download.
 
-Every chart scales to its container (`viewBox`, width 100%). The drawing is 420 units wide,
-so on a 375 px phone a 15-unit label is still about 13 px; labels sit above their bars,
+Every chart scales to its container (`viewBox`, width 100%). The drawing is 330 units wide,
+so on a 375 px phone (a card about 325 px wide) a 15-unit label is about 15 px; the page
+caps a chart's width on a desktop so the text stays that size there too; labels sit above their bars,
 never squeezed beside them. Each bar has a `<title>` (the tooltip) and, when given, a link
 to the list behind it; the chart's `aria-label` states all its figures, and the page shows
 the same figures in a table too.
@@ -11,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-WIDTH = 420
+WIDTH = 330
 FONT = "font-family=\"system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif\""
 COLOURS = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#d63384", "#6c757d", "#0dcaf0"]
 STACK = {"open": "#0d6efd", "completed": "#198754", "dropped": "#adb5bd"}

@@ -194,7 +194,7 @@ def test_the_drill_down_list_names_its_hidden_condition(world, data, login):
 def test_the_page_shows_the_figures_charts_and_tables(world, data, login):
     page = login(world.people.admin).get(f"/reports/?{QUERY}").content.decode()
     assert "2025-09-01 至 2025-10-31" in page
-    assert page.count("<svg") >= 8 and 'viewBox="0 0 420' in page
+    assert page.count("<svg") >= 8 and 'viewBox="0 0 330' in page
     assert 'aria-label="按需求类别：计量 3；标准化 1；检验检测 2' in page  # figures in the chart's label
     assert "<title>计量：3</title>" in page  # the tooltip
     assert re.search(r'data-testid="kpi-completion".*?60\.0%', page, re.S)

@@ -55,11 +55,11 @@ def test_bar_chart_is_responsive_labelled_linked_and_escaped():
             title="类别",
         )
     )
-    assert svg.startswith('<svg class="qi-chart" viewBox="0 0 420 92" width="100%" role="img"')
+    assert svg.startswith('<svg class="qi-chart" viewBox="0 0 330 92" width="100%" role="img"')
     assert 'aria-label="类别：&lt;计量&gt; 3；标准化 0"' in svg
     assert "<title>&lt;计量&gt;：3</title>" in svg and "<計量>" not in svg and "<计量>" not in svg
     assert '<a href="/demands/?a=1&amp;b=2">' in svg
-    assert 'width="416.0"' in svg  # the largest value fills the width
+    assert 'width="326.0"' in svg  # the largest value fills the width
 
 
 def test_stacked_months_and_donut_state_their_figures():
