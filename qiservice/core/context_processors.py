@@ -28,6 +28,7 @@ MENU = [
     ("exports:evaluation_list", _("满意度评价"), "评", lambda s: _works(s) or s.is_auditor),
     ("imports:index", _("数据导入"), "导", lambda s: s.is_agency or s.is_auditor),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
+    ("reports:dashboard", _("统计监管"), "统", lambda s: s.is_agency or s.is_auditor),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("exports:jobs", _("我的导出"), "导", lambda s: True),
     ("tokens", _("接口令牌"), "钥", lambda s: True),

@@ -116,6 +116,14 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["due_on", "met_at", "cancelled_at"], name="deadline_due_open"),
             models.Index(fields=["demand", "stage"], name="deadline_demand_stage"),
+            # The statistics (reports): on-time figures of the deadlines due in a period,
+            # and the open overdue ones (a small partial index).
+            models.Index(fields=["due_on", "stage", "cancelled_at", "met_at", "demand"], name="deadline_due_stage"),
+            models.Index(
+                fields=["due_on", "stage", "demand"],
+                name="deadline_open_due",
+                condition=models.Q(met_at__isnull=True, cancelled_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

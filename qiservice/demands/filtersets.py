@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qiservice.accounts.models import District
 from qiservice.core.choices import QIField
+from qiservice.deadlines.choices import Stage
+from qiservice.deadlines.outcomes import OUTCOMES
 from qiservice.institutions.models import Institution
 from qiservice.specialists.models import Specialist
 
@@ -51,6 +53,18 @@ class DemandFilterSet(django_filters.FilterSet):
         label=_("登记日期至"),
         widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
+    # Drill-down filters of the statistics (reports): demands evaluated in a period, and
+    # demands with a deadline of a stage that turned out a given way (due in a period).
+    evaluated_from = django_filters.DateFilter(
+        field_name="evaluation__submitted_at", lookup_expr="date__gte", label=_("评价日期从")
+    )
+    evaluated_to = django_filters.DateFilter(
+        field_name="evaluation__submitted_at", lookup_expr="date__lte", label=_("评价日期至")
+    )
+    deadline_outcome = django_filters.ChoiceFilter(choices=OUTCOMES, label=_("时限情况"), method="filter_deadline")
+    deadline_stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("时限环节"), method="filter_deadline")
+    deadline_due_from = django_filters.DateFilter(label=_("截止日期从"), method="filter_deadline")
+    deadline_due_to = django_filters.DateFilter(label=_("截止日期至"), method="filter_deadline")
 
     class Meta:
         model = Demand
@@ -64,7 +78,41 @@ class DemandFilterSet(django_filters.FilterSet):
             "special_task",
             "registered_from",
             "registered_to",
+            "evaluated_from",
+            "evaluated_to",
+            "deadline_outcome",
+            "deadline_stage",
+            "deadline_due_from",
+            "deadline_due_to",
         ]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("deadline_outcome") or data.get("deadline_stage"):
+            queryset = queryset.filter(pk__in=self.matching_deadlines(data).values("demand_id"))
+        return queryset
+
+    def filter_deadline(self, queryset, name, value):
+        return queryset  # the four deadline filters act together in filter_queryset
+
+    @staticmethod
+    def matching_deadlines(data):
+        from django.utils import timezone
+
+        from qiservice.deadlines.models import Deadline
+        from qiservice.deadlines.outcomes import outcome_q
+
+        deadlines = Deadline.objects.all()
+        if data.get("deadline_outcome"):
+            deadlines = deadlines.filter(outcome_q(data["deadline_outcome"], timezone.localdate()))
+        if data.get("deadline_stage"):
+            deadlines = deadlines.filter(stage=data["deadline_stage"])
+        if data.get("deadline_due_from"):
+            deadlines = deadlines.filter(due_on__gte=data["deadline_due_from"])
+        if data.get("deadline_due_to"):
+            deadlines = deadlines.filter(due_on__lte=data["deadline_due_to"])
+        return deadlines
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_rows__category=value)

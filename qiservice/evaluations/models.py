@@ -98,6 +98,8 @@ class Evaluation(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(total__lte=50), name="evaluation_total_at_most_50"),
         ]
+        # The statistics (reports): evaluations submitted in a period.
+        indexes = [models.Index(fields=["submitted_at"], name="evaluation_submitted")]
 
     def __str__(self):
         return f"{self.demand} 评价 {self.total}"

@@ -115,6 +115,10 @@ class Demand(models.Model):
             models.Index(fields=["district", "status"], name="demand_district_status"),
             models.Index(fields=["specialist", "status"], name="demand_specialist_status"),
             models.Index(fields=["enterprise", "registered_at"], name="demand_enterprise_time"),
+            # The statistics (reports): demands of a period by district, status and source
+            # from the index alone; open demands per specialist.
+            models.Index(fields=["registered_on", "district", "status", "source"], name="demand_dashboard"),
+            models.Index(fields=["status", "specialist"], name="demand_status_specialist"),
         ]
 
     def __str__(self):

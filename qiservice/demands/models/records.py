@@ -78,7 +78,10 @@ class Dispatch(models.Model):
         verbose_name = _("派单")
         verbose_name_plural = _("派单")
         ordering = ["dispatched_at", "pk"]
-        indexes = [models.Index(fields=["institution", "status"], name="dispatch_institution_status")]
+        indexes = [
+            models.Index(fields=["institution", "status"], name="dispatch_institution_status"),
+            models.Index(fields=["dispatched_at", "institution", "status"], name="dispatch_time_institution"),
+        ]
 
     def __str__(self):
         return f"{self.escalation.demand} → {self.institution}"

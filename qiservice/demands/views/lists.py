@@ -68,6 +68,16 @@ def may_register(user):
 
 # The filters folded away on a phone (shown open when one of them is set).
 MORE_FILTERS = ("source", "district", "specialist", "institution", "special_task", "registered_from", "registered_to")
+# Filters set only by the statistics' drill-down links: kept as hidden fields and named
+# above the list, so the user sees why the list holds these rows.
+DRILL_FILTERS = (
+    "evaluated_from",
+    "evaluated_to",
+    "deadline_outcome",
+    "deadline_stage",
+    "deadline_due_from",
+    "deadline_due_to",
+)
 
 
 class DemandListView(ObjectListView):
@@ -120,7 +130,18 @@ class DemandListView(ObjectListView):
             "search_fields": self.searched,
             "more_filters": MORE_FILTERS,
             "more_active": any(self.request.GET.get(name) for name in MORE_FILTERS),
+            "drill_filters": [
+                (name, self.request.GET[name], self.drill_label(name))
+                for name in DRILL_FILTERS
+                if self.request.GET.get(name)
+            ],
         }
+
+    def drill_label(self, name):
+        field = DemandFilterSet.base_filters[name]
+        value = self.request.GET[name]
+        choices = dict(field.extra.get("choices") or ())
+        return f"{field.label}：{choices.get(value, value)}"
 
 
 # --- registration ------------------------------------------------------------------------------

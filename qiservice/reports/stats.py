@@ -1,0 +1,384 @@
+"""The figures of the agency's dashboard (4.2 supervision, 8.6 evaluation), from aggregate
+queries: one query per figure group, nothing loaded row by row to be counted.
+
+`dashboard(view, period)` returns plain data (numbers, strings, links) that the page, the
+JSON API and both export files render. `view` says which districts are reported: the
+district staff's own, forced; the agency admin's and the auditor's choice.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from qiservice.accounts.models import District
+from qiservice.core.choices import QIField
+from qiservice.deadlines.choices import Stage
+from qiservice.deadlines.models import Deadline
+from qiservice.deadlines.outcomes import met_late, met_on_time, open_overdue
+from qiservice.demands.choices import OPEN_STATUSES, DemandSource, DemandStatus, DispatchStatus
+from qiservice.demands.models import Demand, DemandCategory, Dispatch
+from qiservice.evaluations.choices import ITEMS
+from qiservice.evaluations.models import Evaluation
+from qiservice.institutions.models import Institution
+from qiservice.specialists.choices import SpecialistStatus
+from qiservice.specialists.models import Specialist
+
+# A demand whose service has ended (and what follows) is complete; withdrawn and cancelled
+# demands leave the denominator of the completion rate.
+COMPLETED_STATUSES = [
+    DemandStatus.SERVICE_ENDED,
+    DemandStatus.SUMMARY_SUBMITTED,
+    DemandStatus.EVALUATED,
+    DemandStatus.CLOSED,
+]
+DROPPED_STATUSES = [DemandStatus.WITHDRAWN, DemandStatus.CANCELLED]
+RANKED = 5  # busiest and idlest specialists shown
+OVERDUE_LISTED = 10
+
+
+@dataclass(frozen=True)
+class View:
+    """The districts a dashboard covers: None for the whole city."""
+
+    district_ids: tuple | None
+    district: District | None = None  # the one district chosen, if any
+
+
+def _pct(part, whole):
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def _list_url(*pairs, **params):
+    """The demand list with these filters (status may repeat)."""
+    query = [(k, v) for k, v in pairs] + [(k, v) for k, v in params.items() if v not in (None, "")]
+    return reverse("demands:list") + "?" + urlencode(query)
+
+
+class Figures:
+    def __init__(self, view, period, today=None):
+        self.view, self.period = view, period
+        self.today = today or timezone.localdate()
+        self.base_params = {"district": view.district.pk if view.district else None}
+        self.period_params = {
+            "registered_from": period.start.isoformat(),
+            "registered_to": period.end.isoformat(),
+            **self.base_params,
+        }
+
+    # --- the querysets every group starts from ----------------------------------------------
+
+    def _by_district(self, queryset, path="district_id"):
+        if self.view.district_ids is None:
+            return queryset
+        return queryset.filter(**{f"{path}__in": self.view.district_ids})
+
+    def demands(self):
+        p = self.period
+        return self._by_district(Demand.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end))
+
+    def link(self, *pairs, **params):
+        return _list_url(*pairs, **(self.period_params | params))
+
+    # --- the groups --------------------------------------------------------------------------
+
+    def overview(self):
+        """Demands registered in the period by status, source and district (one query), and
+        the completion rate."""
+        cube = self.demands().order_by().values_list("status", "source", "district_id").annotate(n=Count("pk"))
+        by_status, by_source, by_district = defaultdict(int), defaultdict(int), defaultdict(int)
+        total = 0
+        for status, source, district_id, n in cube:
+            by_status[status] += n
+            by_source[source] += n
+            by_district[district_id] += n
+            total += n
+        completed = sum(by_status[s] for s in COMPLETED_STATUSES)
+        dropped = sum(by_status[s] for s in DROPPED_STATUSES)
+        districts = self._by_district(District.objects.all(), "pk").order_by("code")
+        return {
+            "total": {"count": total, "link": self.link()},
+            "completion": {
+                "completed": completed,
+                "base": total - dropped,
+                "rate": _pct(completed, total - dropped),
+                "link": self.link(*[("status", s) for s in COMPLETED_STATUSES]),
+            },
+            "by_status": [
+                {"key": value, "label": str(label), "count": by_status[value], "link": self.link(status=value)}
+                for value, label in DemandStatus.choices
+            ],
+            "by_source": [
+                {"key": value, "label": str(label), "count": by_source[value], "link": self.link(source=value)}
+                for value, label in DemandSource.choices
+            ],
+            "by_district": [
+                {"key": d.pk, "label": d.name, "count": by_district[d.pk], "link": self.link(district=d.pk)}
+                for d in districts
+            ],
+        }
+
+    def by_category(self):
+        """A demand with several categories counts in each (Appendix A allows several)."""
+        rows = dict(
+            DemandCategory.objects.filter(demand__in=self.demands())
+            .order_by()
+            .values_list("category")
+            .annotate(n=Count("demand_id"))
+        )
+        return [
+            {"key": value, "label": str(label), "count": rows.get(value, 0), "link": self.link(category=value)}
+            for value, label in QIField.choices
+        ]
+
+    def by_month(self):
+        """Registered per month, split into in progress / completed / withdrawn or cancelled.
+        Grouped by day in SQL (portable and index-only), folded into months here."""
+        rows = self.demands().order_by().values_list("registered_on", "status").annotate(n=Count("pk"))
+        months = {m: {"open": 0, "completed": 0, "dropped": 0} for m in self.period.months()}
+        for day, status, n in rows:
+            bucket = (
+                "completed" if status in COMPLETED_STATUSES else "dropped" if status in DROPPED_STATUSES else "open"
+            )
+            months[(day.year, day.month)][bucket] += n
+        out = []
+        for (year, month), counts in months.items():
+            first = max(datetime.date(year, month, 1), self.period.start)
+            last = min(
+                (datetime.date(year, month, 28) + datetime.timedelta(days=4)).replace(day=1)
+                - datetime.timedelta(days=1),
+                self.period.end,
+            )
+            month_params = {"registered_from": first.isoformat(), "registered_to": last.isoformat()}
+            out.append(
+                {
+                    "key": f"{year}-{month:02d}",
+                    "label": f"{year}-{month:02d}",
+                    "count": sum(counts.values()),
+                    **counts,
+                    "link": self.link(**month_params),
+                }
+            )
+        return out
+
+    def on_time(self):
+        """Per stage, of the deadlines due in the period: met on time, met late, still open
+        after the due date (distinct demands, so each number is the length of its list)."""
+        p = self.period
+        deadlines = self._by_district(
+            Deadline.objects.filter(due_on__gte=p.start, due_on__lte=p.end, cancelled_at__isnull=True),
+            "demand__district_id",
+        )
+        rows = {
+            row["stage"]: row
+            for row in deadlines.order_by()
+            .values("stage")
+            .annotate(
+                on_time=Count("demand_id", distinct=True, filter=met_on_time()),
+                late=Count("demand_id", distinct=True, filter=met_late()),
+                overdue=Count("demand_id", distinct=True, filter=open_overdue(self.today)),
+            )
+        }
+        out = []
+        due = {"deadline_due_from": p.start.isoformat(), "deadline_due_to": p.end.isoformat(), **self.base_params}
+        for value, label in Stage.choices:
+            row = rows.get(value, {})
+            counts = {k: row.get(k, 0) for k in ("on_time", "late", "overdue")}
+            decided = sum(counts.values())
+            out.append(
+                {
+                    "key": value,
+                    "label": str(label),
+                    **counts,
+                    "decided": decided,
+                    "rate": _pct(counts["on_time"], decided),
+                    "links": {
+                        k: _list_url(**due, deadline_stage=value, deadline_outcome=k)
+                        for k in ("on_time", "late", "overdue")
+                    },
+                }
+            )
+        return out
+
+    def satisfaction(self):
+        """Appendix C: mean per item and of the total over the evaluations submitted in the
+        period. A demand without an evaluation is not in the mean (not a zero)."""
+        p = self.period
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(p.start, datetime.time.min, zone)
+        end = datetime.datetime.combine(p.end + datetime.timedelta(days=1), datetime.time.min, zone)
+        evaluations = self._by_district(
+            Evaluation.objects.filter(submitted_at__gte=start, submitted_at__lt=end), "demand__district_id"
+        )
+        figures = evaluations.aggregate(
+            count=Count("pk"), mean_total=Avg("total"), **{f"mean_{name}": Avg(name) for name, _label in ITEMS}
+        )
+
+        def rounded(value):
+            return round(float(value), 2) if value is not None else None
+
+        return {
+            "count": figures["count"],
+            "mean_total": rounded(figures["mean_total"]),
+            "items": [
+                {"key": name, "label": str(label), "mean": rounded(figures[f"mean_{name}"])} for name, label in ITEMS
+            ],
+            "link": _list_url(evaluated_from=p.start.isoformat(), evaluated_to=p.end.isoformat(), **self.base_params),
+        }
+
+    def overdue_now(self):
+        """Deadlines open past their due date today, whatever the period."""
+        deadlines = self._by_district(Deadline.objects.filter(open_overdue(self.today)), "demand__district_id")
+        per_stage = dict(deadlines.order_by().values_list("stage").annotate(n=Count("demand_id", distinct=True)))
+        total = deadlines.aggregate(n=Count("demand_id", distinct=True))["n"]
+        items = (
+            deadlines.select_related("demand__enterprise", "demand__specialist")
+            .only(
+                "stage",
+                "due_on",
+                "demand__number",
+                "demand__enterprise__name",
+                "demand__specialist__name",
+            )
+            .order_by("due_on", "pk")[:OVERDUE_LISTED]
+        )
+        stage_labels = dict(Stage.choices)
+        return {
+            "count": total,
+            "link": _list_url(deadline_outcome="overdue", **self.base_params),
+            "by_stage": [
+                {
+                    "key": value,
+                    "label": str(label),
+                    "count": per_stage.get(value, 0),
+                    "link": _list_url(deadline_outcome="overdue", deadline_stage=value, **self.base_params),
+                }
+                for value, label in Stage.choices
+            ],
+            "items": [
+                {
+                    "number": d.demand.number,
+                    "enterprise": d.demand.enterprise.name,
+                    "specialist": d.demand.specialist.name if d.demand.specialist_id else "",
+                    "stage": str(stage_labels[d.stage]),
+                    "due_on": d.due_on.isoformat(),
+                    "days_late": (self.today - d.due_on).days,
+                    "link": reverse("demands:detail", args=[d.demand_id]),
+                }
+                for d in items
+            ],
+        }
+
+    def specialists(self):
+        """Active specialists' open demands against their capacity: the busiest and the idlest."""
+        specialists = self._by_district(Specialist.objects.filter(status=SpecialistStatus.ACTIVE))
+        open_counts = dict(
+            Demand.objects.filter(status__in=OPEN_STATUSES, specialist__in=specialists)
+            .order_by()
+            .values_list("specialist_id")
+            .annotate(n=Count("pk"))
+        )
+        rows = [
+            (_pct(open_counts.get(pk, 0), capacity), open_counts.get(pk, 0), name, pk, capacity)
+            for pk, name, capacity in specialists.values_list("pk", "name", "capacity")
+        ]
+        rows.sort(key=lambda r: (r[0] if r[0] is not None else 1e9, r[1], r[2]))
+
+        def shown(row):
+            load, n, name, pk, capacity = row
+            return {
+                "id": pk,
+                "name": name,
+                "open": n,
+                "capacity": capacity,
+                "load": load,
+                "link": reverse("specialists:detail", args=[pk]),
+                "list_link": _list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
+            }
+
+        idlest = [shown(r) for r in rows[:RANKED]]
+        busiest = [shown(r) for r in reversed(rows[-RANKED:])]
+        return {
+            "count": len(rows),
+            "open_total": sum(r[1] for r in rows),
+            "capacity_total": sum(r[4] for r in rows),
+            "busiest": busiest,
+            "idlest": idlest,
+        }
+
+    def institutions(self):
+        """Each institution's open dispatches (now) and acceptance rate of the dispatches it
+        answered among those sent in the period."""
+        p = self.period
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(p.start, datetime.time.min, zone)
+        end = datetime.datetime.combine(p.end + datetime.timedelta(days=1), datetime.time.min, zone)
+        dispatches = self._by_district(Dispatch.objects.all(), "escalation__demand__district_id")
+        load = {
+            row["institution_id"]: row
+            for row in dispatches.filter(
+                status__in=[DispatchStatus.PENDING, DispatchStatus.ACCEPTED],
+                escalation__demand__status__in=OPEN_STATUSES,
+            )
+            .order_by()
+            .values("institution_id")
+            .annotate(
+                pending=Count("pk", filter=Q(status=DispatchStatus.PENDING)),
+                demands=Count("escalation__demand_id", distinct=True),
+            )
+        }
+        answered = {
+            row["institution_id"]: row
+            for row in dispatches.filter(dispatched_at__gte=start, dispatched_at__lt=end)
+            .order_by()
+            .values("institution_id")
+            .annotate(
+                sent=Count("pk"),
+                accepted=Count("pk", filter=Q(status=DispatchStatus.ACCEPTED)),
+                declined=Count("pk", filter=Q(status=DispatchStatus.DECLINED)),
+            )
+        }
+        ids = set(load) | set(answered)
+        rows = []
+        for pk, name in Institution.objects.filter(pk__in=ids).values_list("pk", "name"):
+            lo, an = load.get(pk, {}), answered.get(pk, {})
+            accepted, declined = an.get("accepted", 0), an.get("declined", 0)
+            rows.append(
+                {
+                    "id": pk,
+                    "name": name,
+                    "pending": lo.get("pending", 0),
+                    "open_demands": lo.get("demands", 0),
+                    "sent": an.get("sent", 0),
+                    "accepted": accepted,
+                    "declined": declined,
+                    "acceptance_rate": _pct(accepted, accepted + declined),
+                    "link": reverse("institutions:detail", args=[pk]),
+                }
+            )
+        rows.sort(key=lambda r: (-r["open_demands"], -r["sent"], r["name"]))
+        return rows
+
+    def all(self):
+        return {
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "preset": self.period.preset,
+            "district": self.view.district.name if self.view.district else None,
+            "today": self.today.isoformat(),
+            **self.overview(),
+            "by_category": self.by_category(),
+            "by_month": self.by_month(),
+            "on_time": self.on_time(),
+            "satisfaction": self.satisfaction(),
+            "overdue": self.overdue_now(),
+            "specialists": self.specialists(),
+            "institutions": self.institutions(),
+        }
+
+
+def dashboard(view, period, today=None):
+    return Figures(view, period, today).all()

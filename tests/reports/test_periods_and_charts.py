@@ -1,0 +1,78 @@
+"""Periods (presets and custom dates) and the SVG charts."""
+
+import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qiservice.reports import charts
+from qiservice.reports.periods import PeriodError, parse_period
+
+DAYS = st.dates(min_value=datetime.date(2004, 1, 1), max_value=datetime.date(2099, 12, 31))
+
+
+@given(today=DAYS, preset=st.sampled_from(["month", "last_month", "quarter", "year"]))
+def test_every_preset_is_a_whole_calendar_unit(today, preset):
+    p = parse_period({"period": preset}, today)
+    assert p.start <= p.end and p.start.day == 1
+    assert (p.end + datetime.timedelta(days=1)).day == 1  # ends on a month's last day
+    if preset == "last_month":
+        assert p.end < today.replace(day=1) and p.end + datetime.timedelta(days=1) == today.replace(day=1)
+    else:
+        assert p.start <= today <= p.end
+    assert len(p.months()) == {"month": 1, "last_month": 1, "quarter": 3, "year": 12}[preset]
+
+
+@given(a=DAYS, b=DAYS)
+def test_custom_period_is_accepted_exactly_when_it_runs_forwards_within_five_years(a, b):
+    params = {"period": "custom", "from": a.isoformat(), "to": b.isoformat()}
+    if b < a or (b - a).days >= 366 * 5:
+        with pytest.raises(PeriodError):
+            parse_period(params, a)
+    else:
+        p = parse_period(params, a)
+        assert (p.start, p.end) == (a, b)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"period": "custom", "from": "2025-02-30", "to": "2025-03-01"}, "开始日期应为 YYYY-MM-DD 格式的日期。"),
+        ({"period": "custom", "from": "2025-02-01"}, "结束日期应为 YYYY-MM-DD 格式的日期。"),
+        ({"period": "decade"}, "未知的统计期间：decade。"),
+    ],
+)
+def test_bad_periods_say_why(params, message):
+    with pytest.raises(PeriodError, match=message):
+        parse_period(params, datetime.date(2025, 6, 1))
+
+
+def test_bar_chart_is_responsive_labelled_linked_and_escaped():
+    svg = str(
+        charts.bar_chart(
+            [{"label": "<计量>", "value": 3, "link": "/demands/?a=1&b=2"}, {"label": "标准化", "value": 0}],
+            title="类别",
+        )
+    )
+    assert svg.startswith('<svg class="qi-chart" viewBox="0 0 330 92" width="100%" role="img"')
+    assert 'aria-label="类别：&lt;计量&gt; 3；标准化 0"' in svg
+    assert "<title>&lt;计量&gt;：3</title>" in svg and "<計量>" not in svg and "<计量>" not in svg
+    assert '<a href="/demands/?a=1&amp;b=2">' in svg
+    assert 'width="326.0"' in svg  # the largest value fills the width
+
+
+def test_stacked_months_and_donut_state_their_figures():
+    months = [
+        {"label": "2025-09", "open": 1, "completed": 1, "dropped": 0},
+        {"label": "2025-10", "open": 1, "completed": 2, "dropped": 1},
+    ]
+    svg = str(
+        charts.stacked_months(
+            months, title="按月", series=[("open", "办理中"), ("completed", "已完成"), ("dropped", "撤回")]
+        )
+    )
+    assert "2025-10 办理中 1，已完成 2，撤回 1" in svg and ">9月<" in svg and ">10月<" in svg
+    assert "<title>2025-10：办理中 1，已完成 2，撤回 1，合计 4</title>" in svg
+    assert 'aria-label="完成率：60%，3 / 5"' in str(charts.donut(60.0, title="完成率", caption="3 / 5"))
+    assert "暂无数据" in str(charts.bar_chart([], title="空"))
