@@ -24,6 +24,8 @@ MENU = [
     ("specialists:training_list", _("业务培训"), "培", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
     ("demands:case_list", _("典型案例库"), "例", lambda s: True),
+    ("assessments:list", _("绩效评估"), "绩", lambda s: s.is_agency or s.is_auditor),
+    ("assessments:mine", _("我的绩效"), "绩", lambda s: s.is_specialist),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
     ("tokens", _("接口令牌"), "钥", lambda s: True),
