@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from qiservice.api.common import Error, get_scoped
 from qiservice.core.visibility import get_scope
@@ -179,6 +180,6 @@ def create_return_visit(request, demand_id: int, payload: ReturnVisitIn):
     if not workflow.may_visit(request.user, demand):
         raise PermissionDenied
     visit = workflow.record_return_visit(demand, by=request.user, **payload.dict())
-    return 201, visit
+    return Status(201, visit)
 
 

@@ -49,8 +49,8 @@ def indicator_rows(assessment, weights):
     return [
         {
             "key": name,
-            "label": label,
-            "figure": _figure(name, raw, assessment),
+            "label": str(label),
+            "figure": str(_figure(name, raw, assessment)),
             "score": scores.get(name),
             "weight": weights.get(name, 0),
         }

@@ -61,8 +61,8 @@ def test_grades_follow_the_thresholds(total, grade):
 
 score = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
 scores_strategy = st.fixed_dictionaries({name: score for name in scoring.INDICATORS})
-weights_strategy = st.fixed_dictionaries({name: st.integers(0, 50) for name in scoring.INDICATORS}).filter(
-    lambda w: any(w.values())
+weights_strategy = st.fixed_dictionaries({name: st.integers(0, 50) for name in scoring.INDICATORS}).map(
+    lambda w: w if any(w.values()) else w | {"supervisor": 1}
 )
 
 
