@@ -181,5 +181,3 @@ def create_return_visit(request, demand_id: int, payload: ReturnVisitIn):
         raise PermissionDenied
     visit = workflow.record_return_visit(demand, by=request.user, **payload.dict())
     return Status(201, visit)
-
-

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qiservice.core.forms import StyledFormMixin, VersionedFormMixin
 from qiservice.core.choices import QIField
+from qiservice.core.forms import StyledFormMixin, VersionedFormMixin
 
 from .choices import ActionStatus, PeriodKind, VisitMethod
 from .models import AssessmentWeights
@@ -49,7 +49,9 @@ class WeightsForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
 
 
 class ActionForm(StyledFormMixin, forms.Form):
-    owner = forms.ModelChoiceField(label=_("责任人"), queryset=None)
+    owner = forms.ModelChoiceField(
+        label=_("责任人"), queryset=None, required=False, help_text=_("不选则为该服务专员本人")
+    )
     description = forms.CharField(label=_("改进措施"), widget=forms.Textarea(attrs={"rows": 3}))
     due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -35,9 +35,7 @@ class AssessmentWeights(models.Model):
     declined = models.PositiveSmallIntegerField(_("拒绝指派权重"), default=5)
     complaints = models.PositiveSmallIntegerField(_("投诉权重"), default=5)
     supervisor = models.PositiveSmallIntegerField(_("评议打分权重"), default=10)
-    excellent_from = models.PositiveSmallIntegerField(
-        _("优秀分数线"), default=90, validators=[MaxValueValidator(100)]
-    )
+    excellent_from = models.PositiveSmallIntegerField(_("优秀分数线"), default=90, validators=[MaxValueValidator(100)])
     good_from = models.PositiveSmallIntegerField(_("良好分数线"), default=80, validators=[MaxValueValidator(100)])
     pass_from = models.PositiveSmallIntegerField(_("合格分数线"), default=60, validators=[MaxValueValidator(100)])
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -105,9 +103,7 @@ class AssessmentPeriod(models.Model):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     status = models.CharField(_("状态"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("发起人")
-    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("发起人"))
     opened_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     computed_at = models.DateTimeField(_("指标计算时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
@@ -241,9 +237,7 @@ class ImprovementAction(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     follow_up = models.TextField(_("跟踪记录"), blank=True)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提出人")
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("提出人"))
     created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -129,10 +129,9 @@ def _owners(assessment):
 
 def _detail_context(request, assessment, **forms):
     scope = get_scope(request.user)
-    may_score = (
-        Assessment.objects.restrict(request.user, "change").filter(pk=assessment.pk).exists()
-        and assessment.period.status in (PeriodStatus.OPEN, PeriodStatus.SCORED)
-    )
+    may_score = Assessment.objects.restrict(request.user, "change").filter(
+        pk=assessment.pk
+    ).exists() and assessment.period.status in (PeriodStatus.OPEN, PeriodStatus.SCORED)
     may_add_action = (
         Assessment.objects.restrict(request.user, "change").filter(pk=assessment.pk).exists() and assessment.is_low
     )

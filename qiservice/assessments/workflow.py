@@ -248,14 +248,16 @@ def save_weights(weights, *, by, expected_updated_at=None):
 
 
 @transaction.atomic
-def add_action(assessment, *, by, owner, description, due_on):
+def add_action(assessment, *, by, description, due_on, owner=None):
+    """An improvement action for a low or flagged result; the owner defaults to the
+    specialist themself."""
     _require(
         Assessment.objects.restrict(by, "change").filter(pk=assessment.pk).exists(),
         _("您无权为该服务专员提出改进措施。"),
     )
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = Assessment.objects.select_for_update().select_related("specialist__user").get(pk=assessment.pk)
     _require(assessment.is_low, _("只有等级为合格及以下、或被标记需改进的评估结果才需提出改进措施。"))
-    _require(owner is not None, _("请选择责任人。"))
+    owner = owner or assessment.specialist.user
     _require(due_on is not None, _("请填写完成期限。"))
     action = ImprovementAction.objects.create(
         assessment=assessment,

@@ -7,9 +7,9 @@ import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from qiservice.deadlines import service as deadline_service
 from qiservice.deadlines.choices import DayKind, Stage
 from qiservice.deadlines.models import Deadline, Holiday
-from qiservice.deadlines import service as deadline_service
 from qiservice.demands import workflow
 from qiservice.demands.choices import AssignmentStatus, CaseStatus, DemandStatus
 from qiservice.demands.models import Assignment, Demand, TypicalCase
@@ -34,7 +34,10 @@ def at(year, month, day, hour=10, minute=0):
 
 def demand(world, *, by, enterprise=None, registered_on, specialist=None, status=None, closed_at=None):
     d = workflow.register_demand(by=by, enterprise=enterprise or world.ent_jimei, **DEMAND)
-    fields = {"registered_on": registered_on, "registered_at": at(registered_on.year, registered_on.month, registered_on.day)}
+    fields = {
+        "registered_on": registered_on,
+        "registered_at": at(registered_on.year, registered_on.month, registered_on.day),
+    }
     if specialist is not None:
         fields["specialist"] = specialist
     if status is not None:
@@ -60,10 +63,14 @@ def deadline(d, stage, due_on, *, met_at=None, cancelled=False):
 
 def evaluate(d, specialist, score, submitted_at):
     """An evaluation with every item rated `score` (total 5 × score) … or a dict."""
-    items = score if isinstance(score, dict) else dict.fromkeys(
-        ("conduct", "attitude", "competence", "timeliness", "result"), score
+    items = (
+        score
+        if isinstance(score, dict)
+        else dict.fromkeys(("conduct", "attitude", "competence", "timeliness", "result"), score)
     )
-    return Evaluation.objects.create(demand=d, specialist=specialist, channel="paper", submitted_at=submitted_at, **items)
+    return Evaluation.objects.create(
+        demand=d, specialist=specialist, channel="paper", submitted_at=submitted_at, **items
+    )
 
 
 def national_day_2025():
@@ -85,7 +92,11 @@ def build_2025(world):
     d3 = demand(world, by=people.specialist, registered_on=D(2026, 1, 5), status=closed, closed_at=at(2026, 1, 20))
     d4 = demand(world, by=people.specialist, registered_on=D(2025, 12, 1), status=DemandStatus.IN_SERVICE)
     d5 = demand(
-        world, by=people.officer_jimei, registered_on=D(2025, 5, 6), specialist=sp, status=closed,
+        world,
+        by=people.officer_jimei,
+        registered_on=D(2025, 5, 6),
+        specialist=sp,
+        status=closed,
         closed_at=at(2025, 12, 31, 23, 30),  # 23:30 in Xiamen is still 2025 (15:30 UTC)
     )
     # 陈丽 registered one demand of 思明 in 2025 and nothing else.
@@ -111,17 +122,27 @@ def build_2025(world):
 
     # Typical cases: d1 approved in 2025 (counts), d2 returned, d5 only nominated.
     case = {"highlights": "成效显著", "masked_enterprise": "某精密机械企业", "nominated_by": people.specialist}
-    TypicalCase.objects.create(demand=d1, title="案例一", status=CaseStatus.APPROVED, reviewed_at=at(2025, 12, 1), **case)
-    TypicalCase.objects.create(demand=d2, title="案例二", status=CaseStatus.RETURNED, reviewed_at=at(2025, 11, 1), **case)
+    TypicalCase.objects.create(
+        demand=d1, title="案例一", status=CaseStatus.APPROVED, reviewed_at=at(2025, 12, 1), **case
+    )
+    TypicalCase.objects.create(
+        demand=d2, title="案例二", status=CaseStatus.RETURNED, reviewed_at=at(2025, 11, 1), **case
+    )
     TypicalCase.objects.create(demand=d5, title="案例三", **case)
 
     # Training: 4.5 h in June and 6 h in November 2025 → 10.5; 8 h in December 2024 not counted.
     for held_on, hours in ((D(2025, 6, 10), "4.5"), (D(2025, 11, 3), "6"), (D(2024, 12, 20), "8")):
         training = Training.objects.create(
-            title=f"培训{held_on}", form="centralized", held_on=held_on, hours=Decimal(hours), organiser="管理中心",
+            title=f"培训{held_on}",
+            form="centralized",
+            held_on=held_on,
+            hours=Decimal(hours),
+            organiser="管理中心",
             created_by=people.admin,
         )
-        TrainingAttendance.objects.create(training=training, specialist=sp, hours=Decimal(hours), recorded_by=people.admin)
+        TrainingAttendance.objects.create(
+            training=training, specialist=sp, hours=Decimal(hours), recorded_by=people.admin
+        )
 
     # Assignments: one declined in 2025 (counts), one declined in 2024, one accepted.
     for responded_at, status in (

@@ -30,7 +30,10 @@ def test_opening_a_year_assesses_every_active_specialist_from_the_records(world,
 
 
 def test_only_the_admin_opens_a_period_once_and_not_before_it_starts(world):
-    for person, message in ((world.people.officer_jimei, "只有管理机构管理员"), (world.people.auditor, "只有管理机构管理员")):
+    for person, message in (
+        (world.people.officer_jimei, "只有管理机构管理员"),
+        (world.people.auditor, "只有管理机构管理员"),
+    ):
         with pytest.raises(workflow.AssessmentError, match=message):
             workflow.open_period(kind="year", year=2025, by=person)
     workflow.open_period(kind="quarter", year=2025, quarter=4, by=world.people.admin)

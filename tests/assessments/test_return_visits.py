@@ -29,10 +29,14 @@ def closed_demand(world):
 
 
 def test_only_a_closed_demand_can_be_visited(world, login):
-    open_demand = demand(world, by=world.people.specialist, registered_on=timezone.localdate(), status=DemandStatus.IN_SERVICE)
+    open_demand = demand(
+        world, by=world.people.specialist, registered_on=timezone.localdate(), status=DemandStatus.IN_SERVICE
+    )
     with pytest.raises(workflow.AssessmentError, match="只有已办结的需求才能回访"):
         workflow.record_return_visit(open_demand, by=world.people.specialist, **VISIT)
-    page = login(world.people.specialist).post(f"/assessments/demand/{open_demand.pk}/return-visit/", VISIT | {"visited_on": timezone.localdate()})
+    page = login(world.people.specialist).post(
+        f"/assessments/demand/{open_demand.pk}/return-visit/", VISIT | {"visited_on": timezone.localdate()}
+    )
     assert "只有已办结的需求才能回访" in page.content.decode()
     response = login(world.people.admin).post(
         f"/api/assessments/demand/{open_demand.pk}/return-visits", json.dumps(VISIT), content_type="application/json"
@@ -46,7 +50,9 @@ def test_the_specialist_records_a_visit_and_the_demand_page_shows_it(world, logi
     client = login(world.people.specialist)
     form = client.get(f"/assessments/demand/{closed_demand.pk}/return-visit/").content.decode()
     assert "记录回访" in form and "将后续需求登记为新需求" in form
-    response = client.post(f"/assessments/demand/{closed_demand.pk}/return-visit/", VISIT | {"visited_on": timezone.localdate()})
+    response = client.post(
+        f"/assessments/demand/{closed_demand.pk}/return-visit/", VISIT | {"visited_on": timezone.localdate()}
+    )
     assert response.status_code == 302
     visit = ReturnVisit.objects.get()
     assert (visit.visited_by, visit.method, visit.new_demand) == (world.people.specialist, "phone", None)
@@ -83,7 +89,10 @@ def test_a_new_demand_needs_the_further_needs_and_nothing_is_written_otherwise(w
         workflow.record_return_visit(closed_demand, by=world.people.specialist, start_demand=True, **VISIT)
     with pytest.raises(workflow.AssessmentError, match="回访日期不能晚于今天"):
         workflow.record_return_visit(
-            closed_demand, by=world.people.specialist, visited_on=timezone.localdate() + datetime.timedelta(days=1), **VISIT
+            closed_demand,
+            by=world.people.specialist,
+            visited_on=timezone.localdate() + datetime.timedelta(days=1),
+            **VISIT,
         )
     assert Demand.objects.count() == before and ReturnVisit.objects.count() == 0
 
@@ -111,4 +120,9 @@ def test_the_api_lists_and_creates_visits(world, login, closed_demand):
     assert Demand.objects.get(pk=body["new_demand"]).follows_id == closed_demand.pk
     listed = login(world.people.enterprise_user).get(f"/api/assessments/demand/{closed_demand.pk}/return-visits").json()
     assert [row["enterprise_feedback"] for row in listed] == ["校准后测量稳定"]
-    assert login(world.people.specialist_siming).get(f"/api/assessments/demand/{closed_demand.pk}/return-visits").status_code == 404
+    assert (
+        login(world.people.specialist_siming)
+        .get(f"/api/assessments/demand/{closed_demand.pk}/return-visits")
+        .status_code
+        == 404
+    )

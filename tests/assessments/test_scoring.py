@@ -11,7 +11,7 @@ from qiservice.assessments.choices import Grade
 
 from .helpers import EXPECTED_JIMEI_2025
 
-WEIGHTS = {name: 10 for name in scoring.INDICATORS}
+WEIGHTS = dict.fromkeys(scoring.INDICATORS, 10)
 THRESHOLDS = {"excellent": 90, "good": 80, "pass": 60}
 
 
@@ -52,15 +52,22 @@ def test_all_zero_weights_are_refused():
 
 @pytest.mark.parametrize(
     ("total", "grade"),
-    [(Decimal("100"), Grade.EXCELLENT), (Decimal("90.0"), Grade.EXCELLENT), (Decimal("89.9"), Grade.GOOD),
-     (Decimal("80"), Grade.GOOD), (Decimal("60"), Grade.PASS), (Decimal("59.9"), Grade.FAIL), (None, "")],
+    [
+        (Decimal("100"), Grade.EXCELLENT),
+        (Decimal("90.0"), Grade.EXCELLENT),
+        (Decimal("89.9"), Grade.GOOD),
+        (Decimal("80"), Grade.GOOD),
+        (Decimal("60"), Grade.PASS),
+        (Decimal("59.9"), Grade.FAIL),
+        (None, ""),
+    ],
 )
 def test_grades_follow_the_thresholds(total, grade):
     assert scoring.grade(total, THRESHOLDS) == grade
 
 
 score = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
-scores_strategy = st.fixed_dictionaries({name: score for name in scoring.INDICATORS})
+scores_strategy = st.fixed_dictionaries(dict.fromkeys(scoring.INDICATORS, score))
 weights_strategy = st.fixed_dictionaries({name: st.integers(0, 50) for name in scoring.INDICATORS}).map(
     lambda w: w if any(w.values()) else w | {"supervisor": 1}
 )
@@ -102,7 +109,9 @@ def test_more_of_a_good_figure_or_less_of_a_bad_one_never_lowers_the_total(raw, 
     if raw[name] is None:
         return
     better = raw | {name: raw[name] + (1 if name != "satisfaction_mean" else 0.5)}
-    better["satisfaction_mean"] = min(50, better["satisfaction_mean"]) if better["satisfaction_mean"] is not None else None
+    better["satisfaction_mean"] = (
+        min(50, better["satisfaction_mean"]) if better["satisfaction_mean"] is not None else None
+    )
     after = scoring.total(scoring.normalise(better, best), weights)
     assert before is None or after >= before
     fewer_late = raw | {"overdue_days": max(0, raw["overdue_days"] - 1), "declined": max(0, raw["declined"] - 1)}

@@ -45,4 +45,8 @@ def specialist_assessments(context, specialist):
         .order_by("-period__starts_on")[:8]
     )
     scope = get_scope(user)
-    return {"results": results, "is_own": scope.specialist_id == specialist.pk, "shown": bool(results) or scope.specialist_id == specialist.pk}
+    return {
+        "results": results,
+        "is_own": scope.specialist_id == specialist.pk,
+        "shown": bool(results) or scope.specialist_id == specialist.pk,
+    }
