@@ -53,7 +53,7 @@ class ActionForm(StyledFormMixin, forms.Form):
         label=_("责任人"), queryset=None, required=False, help_text=_("不选则为该服务专员本人")
     )
     description = forms.CharField(label=_("改进措施"), widget=forms.Textarea(attrs={"rows": 3}))
-    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,12 +64,12 @@ class FollowUpForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=ActionStatus.choices)
     follow_up = forms.CharField(label=_("跟踪记录"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     completed_on = forms.DateField(
-        label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}), required=False, help_text=_("完成时填写")
+        label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False, help_text=_("完成时填写")
     )
 
 
 class ReturnVisitForm(StyledFormMixin, forms.Form):
-    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     method = forms.ChoiceField(label=_("回访方式"), choices=VisitMethod.choices)
     enterprise_feedback = forms.CharField(label=_("企业反馈"), widget=forms.Textarea(attrs={"rows": 3}))
     satisfaction_remark = forms.CharField(label=_("满意度说明"), max_length=200, required=False)
