@@ -8,6 +8,8 @@ from qiservice.core.forms import StyledFormMixin, VersionedFormMixin
 from .choices import ActionStatus, PeriodKind, VisitMethod
 from .models import AssessmentWeights
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class PeriodForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("周期"), choices=PeriodKind.choices)
@@ -53,7 +55,7 @@ class ActionForm(StyledFormMixin, forms.Form):
         label=_("责任人"), queryset=None, required=False, help_text=_("不选则为该服务专员本人")
     )
     description = forms.CharField(label=_("改进措施"), widget=forms.Textarea(attrs={"rows": 3}))
-    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_on = forms.DateField(label=_("完成期限"), widget=DATE)
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,13 +65,11 @@ class ActionForm(StyledFormMixin, forms.Form):
 class FollowUpForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=ActionStatus.choices)
     follow_up = forms.CharField(label=_("跟踪记录"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    completed_on = forms.DateField(
-        label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), required=False, help_text=_("完成时填写")
-    )
+    completed_on = forms.DateField(label=_("完成日期"), widget=DATE, required=False, help_text=_("完成时填写"))
 
 
 class ReturnVisitForm(StyledFormMixin, forms.Form):
-    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    visited_on = forms.DateField(label=_("回访日期"), widget=DATE)
     method = forms.ChoiceField(label=_("回访方式"), choices=VisitMethod.choices)
     enterprise_feedback = forms.CharField(label=_("企业反馈"), widget=forms.Textarea(attrs={"rows": 3}))
     satisfaction_remark = forms.CharField(label=_("满意度说明"), max_length=200, required=False)
