@@ -27,6 +27,8 @@ MENU = [
     ("exports:ledger_list", _("工作台账"), "账", lambda s: _works(s) or s.is_auditor),
     ("exports:evaluation_list", _("满意度评价"), "评", lambda s: _works(s) or s.is_auditor),
     ("imports:index", _("数据导入"), "导", lambda s: s.is_agency or s.is_auditor),
+    ("assessments:list", _("绩效评估"), "绩", lambda s: s.is_agency or s.is_auditor),
+    ("assessments:mine", _("我的绩效"), "绩", lambda s: s.is_specialist),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("reports:dashboard", _("统计监管"), "统", lambda s: s.is_agency or s.is_auditor),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),

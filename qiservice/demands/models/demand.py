@@ -99,6 +99,16 @@ class Demand(models.Model):
         related_name="demands",
         verbose_name=_("专项服务任务"),
     )
+    follows = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("源自回访"),
+        editable=False,
+        help_text=_("回访中提出的后续需求所源自的原需求"),
+    )
     service_ended_at = models.DateTimeField(_("服务结束时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
