@@ -24,9 +24,7 @@ class RegistrationForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     username = forms.CharField(label=_("登录名"), max_length=150, help_text=_("字母、数字或 @ . + - _"))
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(
-        label=_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_credit_code(self):
         return normalize_credit_code(self.cleaned_data["credit_code"])
@@ -47,7 +45,12 @@ class RegistrationForm(StyledFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("phone") and not data.get("email") and "phone" not in self.errors and "email" not in self.errors:
+        if (
+            not data.get("phone")
+            and not data.get("email")
+            and "phone" not in self.errors
+            and "email" not in self.errors
+        ):
             self.add_error("phone", _("请至少填写手机号或电子邮箱中的一项，以便审核联系。"))
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:

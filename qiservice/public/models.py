@@ -84,7 +84,9 @@ class AccountRequestQuerySet(RestrictedQuerySet):
         if scope.is_agency_admin or (scope.is_auditor and action == "view"):
             return self
         if scope.district_ids:
-            return self.filter(Q(district_id__in=scope.district_ids) | Q(enterprise__district_id__in=scope.district_ids))
+            return self.filter(
+                Q(district_id__in=scope.district_ids) | Q(enterprise__district_id__in=scope.district_ids)
+            )
         return self.none()
 
 

@@ -28,7 +28,7 @@ from qiservice.institutions.models import Institution, ServiceItem
 
 from . import workflow
 from .choices import AccountRequestStatus
-from .forms import ApproveForm, PolicyFilterForm, PolicyForm, ReasonForm, RegistrationForm
+from .forms import ApproveForm, PolicyFilterForm, PolicyForm, RegistrationForm
 from .models import EnterpriseAccountRequest, Policy
 
 PUBLIC_PAGE_SIZE = 20
@@ -173,10 +173,8 @@ def policy_detail(request, pk):
 
 def policy_file(request, pk):
     """The PDF of a policy: published ones for everyone, drafts for the agency."""
-    if request.user.is_authenticated:
-        policy = Policy.objects.restrict(request.user).filter(pk=pk).first()
-    else:
-        policy = None
+    # restrict() gives anonymous visitors nothing, so they fall back to the published ones.
+    policy = Policy.objects.restrict(request.user).filter(pk=pk).first()
     policy = policy or Policy.objects.published().filter(pk=pk).first()
     if policy is None or not policy.file:
         raise Http404
@@ -197,7 +195,10 @@ def register(request):
         count, period = _limit("register", (5, 3600))
         if is_limited(request, "register", limit=count, period=period):
             return render(
-                request, "public/register.html", {"form": form, "limited": _("注册过于频繁，请一小时后再试。")}, status=429
+                request,
+                "public/register.html",
+                {"form": form, "limited": _("注册过于频繁，请一小时后再试。")},
+                status=429,
             )
         if form.is_valid():
             data = form.cleaned_data
@@ -395,4 +396,3 @@ class PolicyEditView(ObjectEditView):
         elif not policy.file:
             policy.file_name = ""
         return workflow.save_policy(policy, by=self.request.user, expected_updated_at=form.expected_updated_at)
-

@@ -20,7 +20,7 @@ from qiservice.notifications.choices import NotificationKind
 from qiservice.notifications.service import notify
 
 from .choices import AccountRequestStatus as S
-from .models import EnterpriseAccountRequest, Policy
+from .models import EnterpriseAccountRequest
 
 
 @transaction.atomic
@@ -167,5 +167,7 @@ def revoke(request_obj, *, by, reason=""):
     _transition(req, S.REVOKED, by=by, reason=req.reason)
     req.save()
     forget_scope(req.user)
-    notify([req.user], NotificationKind.ACCOUNT, _("您的企业账户权限已被撤销"), req.reason, url=reverse("public:pending"))
+    notify(
+        [req.user], NotificationKind.ACCOUNT, _("您的企业账户权限已被撤销"), req.reason, url=reverse("public:pending")
+    )
     return req
