@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "qiservice.reports",
     "qiservice.assessments",
     "qiservice.public",
+    "qiservice.complaints",
     "qiservice.portal",
     "qiservice.api",
     "huey.contrib.djhuey",
