@@ -24,7 +24,12 @@ MENU = [
     ("specialists:training_list", _("业务培训"), "培", lambda s: s.is_agency or s.is_auditor or s.is_specialist),
     ("institutions:list", _("技术机构"), "机", lambda s: True),
     ("demands:case_list", _("典型案例库"), "例", lambda s: True),
-    ("complaints:list", _("投诉"), "诉", lambda s: s.is_agency or s.is_auditor or bool(s.enterprise_ids)),
+    (
+        "complaints:list",
+        _("投诉"),
+        "诉",
+        lambda s: s.is_agency or s.is_auditor or s.is_specialist or bool(s.enterprise_ids),
+    ),
     ("public:verification_queue", _("企业账户审核"), "核", lambda s: s.is_agency or s.is_auditor),
     ("public:policy_manage_list", _("政策文件库"), "政", lambda s: s.is_agency or s.is_auditor),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
