@@ -96,8 +96,10 @@ def _masked(case, text):
     enterprise = case.demand.enterprise
     names = {enterprise.name, enterprise.credit_code}
     short = re.sub(r"(有限责任公司|股份有限公司|有限公司|公司)$", "", enterprise.name)
-    if len(short) >= 4:
-        names.add(short)
+    # Also the name without the city ("厦门集美精密机械" -> "集美精密机械").
+    for name in (short, re.sub(r"^(厦门市|厦门)", "", short)):
+        if len(name) >= 4:
+            names.add(name)
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, case.masked_enterprise)
     return text
