@@ -4,6 +4,7 @@ step within a time limit in working days. Every step is locked, checked against 
 transition table, recorded as a ComplaintStep and in the audit log."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -90,7 +91,7 @@ def submit(*, enterprise, by, subject, text, demand=None, specialist=None):
         raise ValidationError(errors)
     now = timezone.now()
     complaint = Complaint(
-        number=f"TMP{now.timestamp():.6f}"[:20],
+        number=f"TMP-{uuid.uuid4().hex[:16]}",  # replaced by the real number below
         enterprise=enterprise,
         demand=demand,
         specialist=specialist,
