@@ -300,7 +300,8 @@ def approve_request(request, pk):
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("已通过：%(name)s") % {"name": item})
+            if not request.htmx:  # with htmx the row itself shows the new state
+                messages.success(request, _("已通过：%(name)s") % {"name": item})
     else:
         error = " ".join(m for ms in form.errors.values() for m in ms)
     item.refresh_from_db()
