@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qiservice.core.forms import StyledFormMixin
+from qiservice.core.forms import StyledFormMixin, style_form
 from qiservice.core.visibility import get_scope
 from qiservice.demands.models import Demand
 from qiservice.enterprises.models import Enterprise
@@ -40,7 +40,13 @@ class ComplaintForm(StyledFormMixin, forms.Form):
         )
 
 
-class FilterForm(StyledFormMixin, forms.Form):
+class FilterForm(forms.Form):
+    """A filter bar: the blank choice reads 全部 (not 请选择)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
     status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部")), *ComplaintStatus.choices], required=False)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
     upheld = forms.ChoiceField(

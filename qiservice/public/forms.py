@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qiservice.accounts.models import District
 from qiservice.core.choices import QIField
-from qiservice.core.forms import StyledFormMixin, VersionedFormMixin
+from qiservice.core.forms import StyledFormMixin, VersionedFormMixin, style_form
 from qiservice.core.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
 
 from .models import Policy
@@ -106,7 +106,13 @@ class PolicyForm(StyledFormMixin, VersionedFormMixin, forms.ModelForm):
         return data
 
 
-class PolicyFilterForm(StyledFormMixin, forms.Form):
+class PolicyFilterForm(forms.Form):
+    """A filter bar: the blank choice reads 全部 (not 请选择)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
     qi_field = forms.ChoiceField(label=_("领域"), choices=[("", _("全部")), *QIField.choices], required=False)
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
 
