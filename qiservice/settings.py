@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "qiservice.reports",
     "qiservice.assessments",
     "qiservice.public",
+    "qiservice.complaints",
     "qiservice.portal",
     "qiservice.api",
     "huey.contrib.djhuey",
@@ -279,5 +280,18 @@ EXPORT_FILE_DAYS = env_int("EXPORT_FILE_DAYS", 7)
 
 # Pages of lists in the UI and the API.
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+
+# The public pages' service hotline (qiservice/public "how to get help").
+SERVICE_HOTLINE = env_str("SERVICE_HOTLINE", "12345")
+# Rate limits (count, seconds) per scope, counted in the cache (core/ratelimit.py):
+# registration per address, login per address and per username, complaints per user.
+RATE_LIMITS = {
+    "register": (5, 3600),
+    "login_address": (30, 300),
+    "login_username": (10, 300),
+    "complaint": (5, 3600),
+}
+# Working days for each complaint-handling step (qiservice/complaints/choices.py).
+COMPLAINT_TIME_LIMITS = {"received": 2, "acknowledged": 10, "investigated": 3, "answered": 5}
 
 SITE_TITLE = _("厦门市质量基础设施协同服务平台")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("assessments/", include("qiservice.assessments.urls")),
     path("public/", include("qiservice.public.urls")),
     path("portal/", include("qiservice.portal.urls")),
+    path("complaints/", include("qiservice.complaints.urls")),
     path("audit/", AuditLogListView.as_view(), name="auditlog"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

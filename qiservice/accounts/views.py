@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -7,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qiservice.core.ratelimit import is_limited
 from qiservice.core.visibility import get_scope
 from qiservice.enterprises.models import Enterprise
 from qiservice.institutions.models import Institution
@@ -17,9 +20,11 @@ from . import workflow
 from .models import ApiToken
 
 
-@login_required
 def home(request):
-    """The start page: what this user's roles look after, in figures and links."""
+    """The start page: what this user's roles look after, in figures and links. An
+    anonymous visitor gets the public home page instead of the login form."""
+    if not request.user.is_authenticated:
+        return redirect("public:home")
     user = request.user
     scope = get_scope(user)
     context = {"scope": scope, "specialist_statuses": SpecialistStatus.choices, "home_panels": []}
@@ -46,6 +51,29 @@ def home(request):
         context["home_panels"] = context["home_panels"] + list(extra.pop("home_panels", []))
         context.update(extra)
     return render(request, "accounts/home.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with a rate limit per address and per username (a fixed window in
+    the cache): over the limit the attempt is refused with 429 before any password check.
+    The lockout policy proper (django-axes or equivalent) is a later issue."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        limits = getattr(settings, "RATE_LIMITS", {})
+        count, period = limits.get("login_address", (30, 300))
+        limited = is_limited(request, "login_address", limit=count, period=period)
+        username = (request.POST.get("username") or "").strip().lower()
+        if username:
+            count, period = limits.get("login_username", (10, 300))
+            limited = is_limited(request, "login_username", limit=count, period=period, key=username) or limited
+        if limited:
+            context = self.get_context_data(form=self.get_form_class()(request))
+            context["limited"] = _("登录尝试过于频繁，请5分钟后再试。")
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 # Other apps add to the home page: functions (request, scope) -> context dict.

@@ -111,6 +111,7 @@ def django_invalid(request, exc):
 def _mount():
     from qiservice.accounts.api import router as accounts_router
     from qiservice.assessments.api import router as assessments_router
+    from qiservice.complaints.api import router as complaints_router
     from qiservice.demands.api import router as demands_router
     from qiservice.demands.api_cases import router as cases_router
     from qiservice.demands.api_tasks import router as tasks_router
@@ -140,6 +141,7 @@ def _mount():
     api.add_router("/assessments", assessments_router)
     api.add_router("/public", public_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/complaints", complaints_router)
 
 
 _mount()

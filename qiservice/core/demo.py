@@ -334,6 +334,9 @@ def load(*, stdout=None, enterprises=50, specialists=20):
     from qiservice.demands.demo import load_demands
 
     load_demands(admin=admin, stdout=stdout)
+    from qiservice.public.demo import load_public
+
+    load_public(admin=admin, stdout=stdout)
     if stdout:
         stdout.write(
             f"demo data: {District.objects.count()} districts, {Enterprise.objects.count()} enterprises, "

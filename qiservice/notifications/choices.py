@@ -11,3 +11,5 @@ class NotificationKind(models.TextChoices):
     CASE_REVIEWED = "case_reviewed", _("典型案例审核")
     REMINDER = "reminder", _("时限提醒")
     OVERDUE = "overdue", _("逾期提醒")
+    ACCOUNT = "account", _("账户审核")
+    COMPLAINT = "complaint", _("投诉处理")

@@ -6,3 +6,10 @@ class PublicConfig(AppConfig):
     name = "qiservice.public"
     label = "public"
     verbose_name = _("公共服务页面")
+
+    def ready(self):
+        from qiservice.accounts.views import HOME_EXTENSIONS
+
+        from .views import pending_panel
+
+        HOME_EXTENSIONS.append(pending_panel)

@@ -10,12 +10,18 @@ from ..conftest import PASSWORD
 WORK = ["我的工作", "服务需求"]
 READ = ["审计日志", "接口令牌", "接口文档"]
 AGENCY = ["首页", *WORK, "专项服务任务", "服务对象", "服务专员库", "业务培训", "技术机构", "典型案例库"]
+# Complaints, the account verification queue and the policy library (qiservice/public,
+# qiservice/complaints).
+PUBLIC_ADMIN = ["投诉", "企业账户审核", "政策文件库"]
 MENU = {
     "admin": [*AGENCY, "数据导入", "时限与工作日", "审计日志", "接口令牌", "接口文档"],
     "officer_jimei": [*AGENCY, "数据导入", "接口令牌", "接口文档"],
     "specialist": [*AGENCY, "接口令牌", "接口文档"],
+    "admin": [*AGENCY, *PUBLIC_ADMIN, "时限与工作日", "审计日志", "接口令牌", "接口文档"],
+    "officer_jimei": [*AGENCY, *PUBLIC_ADMIN, "接口令牌", "接口文档"],
+    "specialist": [*AGENCY, "投诉", "接口令牌", "接口文档"],
     "institution_staff": ["首页", *WORK, "技术机构", "典型案例库", "接口令牌", "接口文档"],
-    "enterprise_user": ["首页", *WORK, "服务对象", "技术机构", "典型案例库", "接口令牌", "接口文档"],
+    "enterprise_user": ["首页", *WORK, "服务对象", "技术机构", "典型案例库", "投诉", "接口令牌", "接口文档"],
     "auditor": [
         "首页",
         "服务需求",
@@ -26,6 +32,7 @@ MENU = {
         "技术机构",
         "典型案例库",
         "数据导入",
+        *PUBLIC_ADMIN,
         *READ,
     ],
     "outsider": ["首页", "技术机构", "典型案例库", "接口令牌", "接口文档"],
@@ -37,10 +44,14 @@ def menu_of(html):
     return re.findall(r'<span class="menu-icon"[^>]*>[^<]*</span>([^<]+)</a>', sidebar)
 
 
-def test_the_site_opens_on_the_login_page(db):
+def test_the_site_opens_on_the_public_home_with_a_login_link(db):
+    # Changed with the public pages (issue 8): an anonymous visitor lands on the public
+    # home page, which links to the login form.
     response = Client().get("/", follow=True)
-    assert response.redirect_chain[-1][0].startswith("/login/")
-    assert "登录" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/public/"
+    html = response.content.decode()
+    assert 'href="/login/"' in html
+    assert "登录" in html
 
 
 def test_login_and_logout_are_audited_and_failures_too(world):
