@@ -22,6 +22,10 @@ def home(request):
     """The start page: what this user's roles look after, in figures and links."""
     user = request.user
     scope = get_scope(user)
+    for home_of in HOME_REDIRECTS:
+        url = home_of(scope)
+        if url:
+            return redirect(url)
     context = {"scope": scope, "specialist_statuses": SpecialistStatus.choices, "home_panels": []}
     if scope.is_agency or scope.is_auditor:
         specialists = Specialist.objects.restrict(user)
@@ -50,6 +54,8 @@ def home(request):
 
 # Other apps add to the home page: functions (request, scope) -> context dict.
 HOME_EXTENSIONS = []
+# Roles whose home is elsewhere (the enterprise portal): functions (scope) -> a URL or None.
+HOME_REDIRECTS = []
 
 
 @login_required

@@ -11,3 +11,6 @@ class NotificationKind(models.TextChoices):
     CASE_REVIEWED = "case_reviewed", _("典型案例审核")
     REMINDER = "reminder", _("时限提醒")
     OVERDUE = "overdue", _("逾期提醒")
+    NEW_DEMAND = "new_demand", _("网上需求")
+    MESSAGE = "message", _("留言")
+    PLAN_ACKNOWLEDGED = "plan_acknowledged", _("方案已知悉")
