@@ -558,9 +558,7 @@ def mark_informed(demand, *, by, informed_on=None, expected_version=None):
         by,
         "mark_informed" if serving else "acknowledge_plan",
         target=plan,
-        changes={
-            name: [value, getattr(plan, name)] for name, value in before.items() if value != getattr(plan, name)
-        },
+        changes={name: [value, getattr(plan, name)] for name, value in before.items() if value != getattr(plan, name)},
     )
     return plan
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from qiservice.core.forms import StyledFormMixin
 from qiservice.core.validators import normalize_phone, validate_phone
 from qiservice.demands.forms.registration import CATEGORY_CHOICES
+from qiservice.enterprises.models import Enterprise
 
 from .workflow import MAX_FILES, MAX_LENGTHS, MESSAGE_MAX_CHARS
 
@@ -83,15 +84,18 @@ class DemandForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, user, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["enterprise"].queryset = enterprises
+        self.fields["enterprise"].queryset = Enterprise.objects.filter(pk__in=[e.pk for e in enterprises])
         self.fields["categories"].widget.attrs["class"] = "btn-check"  # touch-sized toggle buttons
         self.fields["description"].widget.attrs["placeholder"] = _(
             "请说明企业遇到的问题、希望得到的服务，例如：新购测量设备需要校准、准备申请质量管理体系认证……"
         )
         self.fields["files"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx,.txt"
         self.single_enterprise = len(enterprises) == 1
+        self.enterprise_name = enterprises[0].name if enterprises else ""
+        self.only_enterprise = enterprises[0] if self.single_enterprise else None
         if self.single_enterprise:
             self.fields["enterprise"].widget = forms.HiddenInput()
+            self.fields["enterprise"].required = False
         if not self.is_bound:
             first = enterprises[0] if enterprises else None
             # Prefilled from the enterprise and the user (the user can change them).
@@ -103,6 +107,9 @@ class DemandForm(StyledFormMixin, forms.Form):
             self.initial.setdefault("address", first.address if first else "")
             if not self.initial["contact_name"] and first:
                 self.initial["contact_name"] = first.contact_name
+
+    def clean_enterprise(self):
+        return self.cleaned_data.get("enterprise") or self.only_enterprise
 
     def clean_contact_phone(self):
         value = (self.cleaned_data.get("contact_phone") or "").strip()

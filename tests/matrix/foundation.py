@@ -6,7 +6,7 @@ from .common import api_table, table
 # the test world: ent_jimei is in 集美 (in scope of the 集美 officer, the 集美 specialist and
 # the enterprise user), ent_siming in 思明.
 UI = [
-    ("GET", "/", table(200)),
+    ("GET", "/", table(200, enterprise_user=302)),  # an enterprise user's home is the portal
     ("GET", "/tokens/", table(200)),
     ("GET", "/password/", table(200)),
     ("GET", "/enterprises/", table(200)),
