@@ -38,6 +38,37 @@ class DemandCardOut(Schema):
     awaiting_evaluation: bool = False
     needs_acknowledgement: bool = Field(False, description="服务方案待确认知悉")
 
+    # Read from the annotated demands of `views.portal_demands`, one page at a time.
+    @staticmethod
+    def resolve_status_text(obj):
+        return _card(obj).plain_title
+
+    @staticmethod
+    def resolve_next_step(obj):
+        return _card(obj).next_step
+
+    @staticmethod
+    def resolve_specialist_name(obj):
+        return obj.specialist.name if obj.specialist_id else ""
+
+    @staticmethod
+    def resolve_unread_messages(obj):
+        return obj.unread
+
+    @staticmethod
+    def resolve_awaiting_evaluation(obj):
+        return _card(obj).awaiting_evaluation
+
+    @staticmethod
+    def resolve_needs_acknowledgement(obj):
+        return _card(obj).needs_acknowledgement
+
+
+def _card(demand):
+    if not hasattr(demand, "plain_title"):
+        views.decorate(demand)
+    return demand
+
 
 class DemandSubmitIn(Schema):
     """需求登记表（附录A），由服务对象在线填写：来源为“网络”，填表人为当前用户。"""
@@ -262,26 +293,7 @@ def _detail(request, demand):
 @paginate(PageNumberPagination, page_size=20, max_page_size=100)
 def list_demands(request):
     """您所在企业的需求，最新提交的在前，附状态的通俗说明和下一步。账号尚未完成企业核实时为空列表。"""
-    rows = []
-    for demand in views.portal_demands(request.user).order_by("-registered_at", "-pk"):
-        views.decorate(demand)
-        rows.append(
-            {
-                "id": demand.pk,
-                "number": demand.number,
-                "status": demand.status,
-                "status_text": demand.plain_title,
-                "next_step": demand.next_step,
-                "categories": demand.categories,
-                "description": demand.description,
-                "registered_on": demand.registered_on,
-                "specialist_name": demand.specialist.name if demand.specialist_id else "",
-                "unread_messages": demand.unread,
-                "awaiting_evaluation": demand.awaiting_evaluation,
-                "needs_acknowledgement": demand.needs_acknowledgement,
-            }
-        )
-    return rows
+    return views.portal_demands(request.user).order_by("-registered_at", "-pk")
 
 
 @router.post(
