@@ -4,10 +4,13 @@ anything internal to the service side."""
 
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from qiservice.core.models import AuditEvent, AuditLog
 from qiservice.demands import workflow
 from qiservice.demands.choices import AttachmentStage
-from qiservice.demands.models import ServicePlan
+from qiservice.demands.models import Demand, ServicePlan
 from qiservice.notifications.models import Notification
 from tests.demands.conftest import RATINGS, preparation_data
 
@@ -162,3 +165,42 @@ def test_the_evaluation_link_is_on_the_home_card_too(world, login):
     assert "去评价" in home and f"/e/demand/{demand.pk}/portal/" in home
     card = client.get("/api/portal/demands").json()["items"][0]
     assert card["awaiting_evaluation"] is True and card["status_text"] == "服务已结束"
+
+
+ATTACHMENT = st.tuples(
+    st.sampled_from(["enterprise_user", "specialist", "institution_staff", "officer_jimei"]),
+    st.booleans(),
+    st.sampled_from([s.value for s in AttachmentStage]),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ATTACHMENT, max_size=6))
+def test_the_enterprise_sees_its_own_files_and_the_others_shared_ones_only(world, rows):
+    """Whoever uploaded it, secret or not, at any stage: the enterprise sees its own files,
+    and the others' files that are neither trade secrets nor working records."""
+    from django.db import transaction
+
+    from qiservice.demands.models import Attachment
+    from qiservice.portal.timeline import INTERNAL_STAGES, attachments_for_enterprise
+
+    demand = Demand.objects.first() or submit(world)
+    with transaction.atomic():
+        expected = set()
+        for index, (role, secret, stage) in enumerate(rows):
+            a = Attachment.objects.create(
+                demand=demand,
+                stage=stage,
+                file=f"attachments/x{index}.pdf",
+                original_name=f"{index}.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+                is_trade_secret=secret,
+                uploaded_by=getattr(world.people, role),
+            )
+            if role == "enterprise_user" or (not secret and stage not in INTERNAL_STAGES):
+                expected.add(a.pk)
+        seen = set(attachments_for_enterprise(world.people.enterprise_user, demand).values_list("pk", flat=True))
+        assert seen == expected
+        transaction.set_rollback(True)
