@@ -27,6 +27,10 @@ def home(request):
         return redirect("public:home")
     user = request.user
     scope = get_scope(user)
+    for home_of in HOME_REDIRECTS:
+        url = home_of(scope)
+        if url:
+            return redirect(url)
     context = {"scope": scope, "specialist_statuses": SpecialistStatus.choices, "home_panels": []}
     if scope.is_agency or scope.is_auditor:
         specialists = Specialist.objects.restrict(user)
@@ -78,6 +82,8 @@ class LoginView(auth_views.LoginView):
 
 # Other apps add to the home page: functions (request, scope) -> context dict.
 HOME_EXTENSIONS = []
+# Roles whose home is elsewhere (the enterprise portal): functions (scope) -> a URL or None.
+HOME_REDIRECTS = []
 
 
 @login_required

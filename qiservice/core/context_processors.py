@@ -11,6 +11,7 @@ def _works(s):
 
 MENU = [
     ("home", _("首页"), "⌂", lambda s: True),
+    ("portal:home", _("企业门户"), "门", lambda s: bool(s.enterprise_ids)),
     ("demands:my_work", _("我的工作"), "办", _works),
     ("demands:list", _("服务需求"), "需", lambda s: _works(s) or s.is_auditor),
     ("demands:task_list", _("专项服务任务"), "任", lambda s: s.is_agency or s.is_auditor or s.is_specialist),

@@ -530,24 +530,35 @@ def make_plan(demand, *, by, objectives, milestones, resources="", expected_vers
 
 @transaction.atomic
 def mark_informed(demand, *, by, informed_on=None, expected_version=None):
-    """8.4.2 c — stamp that the enterprise was told the plan (or acknowledged it itself)."""
+    """8.4.2 c — stamp that the enterprise was told the plan (or acknowledged it itself).
+
+    A user of the demand's own enterprise (who does not also serve it) acknowledges: the
+    plan records when and who (`acknowledged_at`/`acknowledged_by`), once; the informed
+    stamp is set too unless the service side recorded it already."""
     demand = _lock(demand, expected_version)
     scope = get_scope(by)
     plan = demand.plans.order_by("-created_at", "-pk").first()
     _require(plan is not None, _("还没有服务方案。"))
-    _require(
-        works_on(scope, demand) or is_agency_for(scope, demand) or T.enterprise(scope, demand, None),
-        _("您无权记录方案告知情况。"),
-    )
-    plan.enterprise_informed_on = informed_on or timezone.localdate()
-    plan.informed_by = by
-    plan.save(update_fields=["enterprise_informed_on", "informed_by"])
+    serving = works_on(scope, demand) or is_agency_for(scope, demand)
+    _require(serving or T.enterprise(scope, demand, None), _("您无权记录方案告知情况。"))
+    before = {"enterprise_informed_on": plan.enterprise_informed_on, "acknowledged_at": plan.acknowledged_at}
+    if serving:
+        plan.enterprise_informed_on = informed_on or timezone.localdate()
+        plan.informed_by = by
+    else:
+        _require(plan.acknowledged_at is None, _("您已确认知悉该服务方案。"))
+        plan.acknowledged_at = timezone.now()
+        plan.acknowledged_by = by
+        if plan.enterprise_informed_on is None:
+            plan.enterprise_informed_on = timezone.localdate(plan.acknowledged_at)
+            plan.informed_by = by
+    plan.save(update_fields=["enterprise_informed_on", "informed_by", "acknowledged_at", "acknowledged_by"])
     _touch(
         demand,
         by,
-        "mark_informed",
+        "mark_informed" if serving else "acknowledge_plan",
         target=plan,
-        changes={"enterprise_informed_on": [None, plan.enterprise_informed_on]},
+        changes={name: [value, getattr(plan, name)] for name, value in before.items() if value != getattr(plan, name)},
     )
     return plan
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -164,8 +165,17 @@ class LoggedInEvaluationView(DemandEvaluationMixin, View):
                 "channel": self.channel,
                 "is_paper": self.channel == EvaluationChannel.PAPER,
                 "unavailable": unavailable,
+                "back_url": self._back_url(demand),
             },
         )
+
+    def _back_url(self, demand):
+        """Where to go afterwards: a `next` on this site (the enterprise portal's page),
+        else the demand page."""
+        target = self.request.POST.get("next") or self.request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
+            return target
+        return demand.get_absolute_url()
 
     def get(self, request, pk):
         demand = self._demand(pk)
@@ -183,7 +193,7 @@ class LoggedInEvaluationView(DemandEvaluationMixin, View):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("满意度评价已提交，总分 %(total)d / 50。") % {"total": evaluation.total})
-                return redirect(demand)
+                return redirect(self._back_url(demand))
         return self._render(demand, form)
 
 

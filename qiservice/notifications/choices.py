@@ -13,3 +13,6 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("逾期提醒")
     ACCOUNT = "account", _("账户审核")
     COMPLAINT = "complaint", _("投诉处理")
+    NEW_DEMAND = "new_demand", _("网上需求")
+    MESSAGE = "message", _("留言")
+    PLAN_ACKNOWLEDGED = "plan_acknowledged", _("方案已知悉")

@@ -22,6 +22,7 @@ MENU = {
     "specialist": [*AGENCY, "投诉", "接口令牌", "接口文档"],
     "institution_staff": ["首页", *WORK, "技术机构", "典型案例库", "接口令牌", "接口文档"],
     "enterprise_user": ["首页", *WORK, "服务对象", "技术机构", "典型案例库", "投诉", "接口令牌", "接口文档"],
+    "enterprise_user": ["首页", "企业门户", *WORK, "服务对象", "技术机构", "典型案例库", "接口令牌", "接口文档"],
     "auditor": [
         "首页",
         "服务需求",
@@ -70,7 +71,8 @@ def test_login_and_logout_are_audited_and_failures_too(world):
 
 @pytest.mark.parametrize("role", MENU)
 def test_each_role_sees_only_its_menu(world, login, role):
-    html = login(getattr(world.people, role)).get("/").content.decode()
+    # follow: an enterprise user's home is the portal.
+    html = login(getattr(world.people, role)).get("/", follow=True).content.decode()
     assert [item.strip() for item in menu_of(html)] == MENU[role]
 
 
@@ -83,8 +85,8 @@ def test_home_pages_show_each_roles_own_things(world, login):
     assert "我的专员档案" in specialist and "王建华" in specialist
     institution = login(world.people.institution_staff).get("/").content.decode()
     assert "厦门市计量检定测试院" in institution and "1 个服务项目" in institution
-    enterprise = login(world.people.enterprise_user).get("/").content.decode()
-    assert "我的企业" in enterprise and world.ent_jimei.name in enterprise
+    enterprise = login(world.people.enterprise_user).get("/", follow=True).content.decode()
+    assert "企业门户" in enterprise and world.ent_jimei.name in enterprise
     outsider = login(world.people.outsider).get("/").content.decode()
     assert "尚未分配角色" in outsider
 

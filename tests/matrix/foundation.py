@@ -7,6 +7,7 @@ from .common import api_table, table
 # the enterprise user), ent_siming in 思明.
 UI = [
     ("GET", "/", table(200, anonymous=302)),  # anonymous: to the public home page
+    ("GET", "/", table(200, enterprise_user=302)),  # an enterprise user's home is the portal
     ("GET", "/tokens/", table(200)),
     ("GET", "/password/", table(200)),
     ("GET", "/enterprises/", table(200)),

@@ -127,6 +127,16 @@ class ServicePlan(models.Model):
     informed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("告知人")
     )
+    # The enterprise's own "已知悉" in its portal (8.4.2 c): when, and which of its users.
+    acknowledged_at = models.DateTimeField(_("服务对象确认知悉时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("服务对象确认人"),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("制定人"))
     created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
 
