@@ -6,8 +6,8 @@ from .common import api_table, table
 # the test world: ent_jimei is in 集美 (in scope of the 集美 officer, the 集美 specialist and
 # the enterprise user), ent_siming in 思明.
 UI = [
-    ("GET", "/", table(200, anonymous=302)),  # anonymous: to the public home page
-    ("GET", "/", table(200, enterprise_user=302)),  # an enterprise user's home is the portal
+    # anonymous: to the public home page; an enterprise user's home is the portal
+    ("GET", "/", table(200, anonymous=302, enterprise_user=302)),
     ("GET", "/tokens/", table(200)),
     ("GET", "/password/", table(200)),
     ("GET", "/enterprises/", table(200)),

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('demands', '0002_demand_follows'),
+        ('demands', '0003_demand_follows'),
         ('specialists', '0004_admission_route'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

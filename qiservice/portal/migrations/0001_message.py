@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('demands', '0002_serviceplan_acknowledged'),
+        ('demands', '0004_serviceplan_acknowledged'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('demands', '0001_initial'),
+        ('demands', '0002_dashboard_indexes'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('demands', '0001_initial'),
+        ('demands', '0003_demand_follows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
