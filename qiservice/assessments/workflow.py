@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,10 +109,26 @@ def _compute(period, today=None):
     for row in rows:
         row.indicators = figures[row.specialist_id]
         row.computed_at = now
-    Assessment.objects.bulk_update(rows, ["indicators", "computed_at"])
+    _write(rows, ["indicators", "computed_at"])
     period.computed_at = now
     period.save(update_fields=["computed_at"])
     _refresh_totals(period)
+
+
+def _write(rows, names):
+    """Store these fields of a period's assessments in one executemany: Django's
+    bulk_update spends seconds building CASE expressions for a pool of thousands
+    (bench/bench_assessments.py). Values are prepared by the fields themselves."""
+    meta = Assessment._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values as parameters
+        quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(meta.pk.column)
+    )
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
+    if params:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 def _refresh_totals(period, weights=None):
@@ -128,7 +144,7 @@ def _refresh_totals(period, weights=None):
     ranks = scoring.ranking([(r.pk, r.total, r.specialist.name) for r in rows])
     for row in rows:
         row.rank = ranks[row.pk]
-    Assessment.objects.bulk_update(rows, ["scores", "total", "grade", "rank"])
+    _write(rows, ["scores", "total", "grade", "rank"])
 
 
 @transaction.atomic
