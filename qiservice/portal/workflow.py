@@ -247,7 +247,11 @@ def acknowledge_plan(demand, *, by, expected_version=None):
 def post_message(demand, *, by, text):
     """A message from the enterprise to those serving it, or back. Writing is reading:
     the other side's unread messages are marked read. The other side is notified."""
-    demand = Demand.objects.select_for_update().select_related("specialist__user", "enterprise").get(pk=demand.pk)
+    demand = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("specialist__user", "enterprise")
+        .get(pk=demand.pk)
+    )
     side = side_of(by, demand)
     _require(side is not None, _("您无权在该需求下留言。"), code="not_permitted")
     text = (text or "").strip()
