@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, get_scoped, validation_errors
 from qiservice.core import audit
@@ -98,7 +99,7 @@ def submit_complaint(request, payload: ComplaintIn):
         )
     except ValidationError as error:
         raise _invalid(error) from error
-    return 201, complaint
+    return Status(201, complaint)
 
 
 @router.get("/{complaint_id}", response={200: ComplaintOut, 404: Error}, summary="投诉详情")
