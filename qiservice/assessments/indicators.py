@@ -166,11 +166,11 @@ def declined(ids, start, end):
     return {pk: row["n"] for pk, row in rows.items()}
 
 
-def complaints(specialist, start, end):
-    """The number of upheld complaints against the specialist received between `start` and
-    `end`. Complaints are recorded by the complaints app; until that app exists there is
-    none to count, so this returns 0, and the complaints indicator scores full marks."""
-    return 0
+def complaints(ids, start, end):
+    """{specialist id: upheld complaints about them closed in the period} (qiservice/complaints)."""
+    from qiservice.complaints.workflow import upheld_counts
+
+    return upheld_counts(ids, start, end)
 
 
 def compute(specialists, start, end, today=None):
@@ -188,6 +188,7 @@ def compute(specialists, start, end, today=None):
         "training": training_hours(ids, start, end),
         "training_year": training_hours(ids, year_start, end),
         "declined": declined(ids, start, end),
+        "complaints": complaints(ids, start, end),
     }
     # The share of the yearly requirement due by the period's end (a whole year for a
     # yearly period, the elapsed quarters for a quarter).
@@ -213,6 +214,6 @@ def compute(specialists, start, end, today=None):
             "training_required": required,
             "training_required_to_date": required_to_date,
             "declined": figures["declined"].get(pk, 0),
-            "complaints": complaints(specialist, start, end),
+            "complaints": figures["complaints"].get(pk, 0),
         }
     return result

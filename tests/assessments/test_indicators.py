@@ -40,7 +40,35 @@ def test_each_indicator_function_on_its_own(world):
     assert indicators.cases_approved(ids, *YEAR) == {jimei: 1}
     assert float(indicators.training_hours(ids, *YEAR)[jimei]) == 10.5
     assert indicators.declined(ids, *YEAR) == {jimei: 1}
-    assert indicators.complaints(world.sp_jimei, *YEAR) == 0
+    assert indicators.complaints(ids, *YEAR) == {}
+
+
+def test_upheld_complaints_closed_in_the_period_count(world):
+    """Only upheld complaints closed inside the period count (qiservice/complaints)."""
+    from qiservice.complaints.models import Complaint
+
+    def complaint(n, upheld, closed_at, status="closed"):
+        return Complaint.objects.create(
+            number=f"TS-{n}",
+            enterprise=world.ent_jimei,
+            specialist=world.sp_jimei,
+            subject="服务态度",
+            text="约定时间未到场",
+            submitted_by=world.people.enterprise_user,
+            status=status,
+            upheld=upheld,
+            closed_at=closed_at,
+        )
+
+    complaint(1, True, at(2025, 3, 1))
+    complaint(2, True, at(2025, 12, 31, 23, 30))  # the last day counts
+    complaint(3, False, at(2025, 6, 1))  # not upheld
+    complaint(4, True, at(2026, 1, 1, 0, 30))  # after the period
+    complaint(5, True, None, status="answered")  # not closed yet
+    ids = [world.sp_jimei.pk, world.sp_siming.pk]
+    assert indicators.complaints(ids, *YEAR) == {world.sp_jimei.pk: 2}
+    figures = indicators.compute([world.sp_jimei, world.sp_siming], *YEAR, today=LATER)
+    assert (figures[world.sp_jimei.pk]["complaints"], figures[world.sp_siming.pk]["complaints"]) == (2, 0)
 
 
 def test_the_statutory_holiday_is_not_counted_as_days_late(world):
