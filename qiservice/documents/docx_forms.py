@@ -144,24 +144,30 @@ def _table(doc, spec):
     _cell_margins(table)
     for index, width in enumerate(widths):
         table.columns[index].width = width
+    rows = list(table.rows)
     for row_index, row_spec in enumerate(spec.rows):
-        row = table.rows[row_index]
+        row = rows[row_index]
         row.height = Mm(row_spec.min_height)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         _keep_together(row)
         if row_index < spec.header_rows:
             _repeat_header(row)
+        cells = row.cells  # read once: python-docx walks the whole table for it
         column = 0
         for content_cell in row_spec.cells:
-            start = row.cells[column]
-            for c in range(column, column + content_cell.span):
-                row.cells[c].width = widths[c]
-            if content_cell.span > 1:
-                start = start.merge(row.cells[column + content_cell.span - 1])
-            _fill_cell(start, content_cell, sum(widths[column : column + content_cell.span]), row_spec.min_height > 16)
+            start, span = cells[column], content_cell.span
+            tc = start._tc
+            tc.width = sum(widths[column : column + span])
+            if span > 1:
+                # A horizontal merge written directly (w:gridSpan): python-docx's merge()
+                # measures the whole table each time, quadratic on a long ledger.
+                tc.grid_span = span
+                for other in cells[column + 1 : column + span]:
+                    other._tc.getparent().remove(other._tc)
             if row_spec.header:
-                _shade(start)
-            column += content_cell.span
+                _shade(start)  # before the cell's vAlign: w:shd precedes it in w:tcPr
+            _fill_cell(start, content_cell, tc.width, row_spec.min_height > 16)
+            column += span
     return table
 
 

@@ -100,11 +100,11 @@ def build_blank(form):
     raise MissingContent(_("该表单没有空白版。"))
 
 
-def available(user, demand):
+def available(user, demand, viewer=None):
     """[(form, Chinese name)] of the forms that exist for this demand and that the user may
-    download, for the demand page's menu."""
+    download, for the demand page's menu (`viewer`: the page's, when it has one)."""
     names = content.form_names()
-    viewer = _viewer(user, demand)
+    viewer = viewer or _viewer(user, demand)
     exists = {
         "registration": True,
         "ledger": viewer.sees_internal and demand.ledger_entries.exists(),

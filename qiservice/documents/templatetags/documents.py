@@ -14,8 +14,11 @@ def demand_downloads(context, demand):
     user = context["request"].user
     if not user.is_authenticated:
         return {"forms": []}
-    from qiservice.demands.models import Demand
+    viewer = context.get("viewer")  # the demand page's: who the user is to this demand
+    if getattr(viewer, "demand", None) is not demand or viewer.user != user:
+        from qiservice.demands.models import Demand
 
-    if not Demand.objects.restrict(user).filter(pk=demand.pk).exists():
-        return {"forms": []}
-    return {"demand": demand, "forms": services.available(user, demand)}
+        if not Demand.objects.restrict(user).filter(pk=demand.pk).exists():
+            return {"forms": []}
+        viewer = None
+    return {"demand": demand, "forms": services.available(user, demand, viewer)}
