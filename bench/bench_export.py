@@ -171,6 +171,11 @@ def main():
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = path.stat().st_size / 1024 / 1024
         written = sum(1 for _ in load_workbook(path, read_only=True).active.iter_rows(min_row=2, max_col=1))
+        print(
+            f"timed run: {rows} ledger entries on {connection.vendor}: {elapsed:.1f} s wall, {cpu:.1f} s CPU, "
+            f"peak RSS {rss:.0f} MB, file {size:.1f} MB (load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
         # 2. The same export again, for the peak of Python allocations.
         tracemalloc.start()
         run(path)

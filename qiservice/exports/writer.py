@@ -7,10 +7,9 @@ prefix, so Excel never evaluates it, not even after the cell is edited.
 """
 
 from django.utils import translation
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .columns import DATE, DATETIME, DECIMAL, DEFAULT_WIDTHS, FORMULA_START, ILLEGAL, NUMBER_FORMATS, cell_value, mask
@@ -18,7 +17,6 @@ from .columns import DATE, DATETIME, DECIMAL, DEFAULT_WIDTHS, FORMULA_START, ILL
 CHUNK_SIZE = 2000
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(vertical="top", wrap_text=True)
 
 
 def write_export(export, queryset, target, *, masked=False, header_block=None, progress=None):
@@ -131,11 +129,3 @@ def _title_cell(ws, text):
     cell = WriteOnlyCell(ws, text)
     cell.font = Font(bold=True, size=14)
     return cell
-
-
-def describe(value):
-    """A short Chinese line for the page: how many rows a file holds."""
-    return _("共 %(n)s 行") % {"n": value}
-
-
-__all__ = ["WRAP", "describe", "write_export"]

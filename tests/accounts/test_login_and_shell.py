@@ -26,6 +26,14 @@ MENU = {
     "institution_staff": ["首页", *WORK, "技术机构", "典型案例库", "接口令牌", "接口文档"],
     "enterprise_user": ["首页", *WORK, "服务对象", "技术机构", "典型案例库", "投诉", "接口令牌", "接口文档"],
     "enterprise_user": ["首页", "企业门户", *WORK, "服务对象", "技术机构", "典型案例库", "接口令牌", "接口文档"],
+EXPORTS = ["工作台账", "满意度评价"]  # the list pages of the exports app
+OWN = ["我的导出", "接口令牌", "接口文档"]
+AGENCY = ["首页", *WORK, "专项服务任务", "服务对象", "服务专员库", "业务培训", "技术机构", "典型案例库", *EXPORTS]
+    "admin": [*AGENCY, "时限与工作日", "审计日志", *OWN],
+    "officer_jimei": [*AGENCY, *OWN],
+    "specialist": [*AGENCY, *OWN],
+    "institution_staff": ["首页", *WORK, "技术机构", "典型案例库", *EXPORTS, *OWN],
+    "enterprise_user": ["首页", *WORK, "服务对象", "技术机构", "典型案例库", *EXPORTS, *OWN],
     "auditor": [
         "首页",
         "服务需求",
@@ -39,8 +47,11 @@ MENU = {
         *PUBLIC_ADMIN,
         "绩效评估",
         *READ,
+        *EXPORTS,
+        "审计日志",
+        *OWN,
     ],
-    "outsider": ["首页", "技术机构", "典型案例库", "接口令牌", "接口文档"],
+    "outsider": ["首页", "技术机构", "典型案例库", *OWN],
 }
 
 
