@@ -374,6 +374,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--demands", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--presets", default="month,last_month,quarter,year", help="comma-separated period presets")
     args = parser.parse_args()
     setup_django(os.environ.get("DATABASE_URL") or f"sqlite:////tmp/qi-bench-dashboard-{args.demands}.sqlite3")
 
@@ -392,7 +393,7 @@ def main():
     admin.force_login(User.objects.get(username="bench_admin"))
     staff.force_login(User.objects.get(username="bench_staff"))
     combos = []
-    for preset in ("month", "last_month", "quarter", "year"):
+    for preset in args.presets.split(","):
         combos.append((f"admin  {preset:<10} 全市", admin, f"/reports/?period={preset}"))
         combos.append(
             (f"admin  {preset:<10} {district.name}", admin, f"/reports/?period={preset}&district={district.pk}")

@@ -16,6 +16,8 @@ PUBLIC_ADMIN = ["投诉", "企业账户审核", "政策文件库"]
 MENU = {
     "admin": [*AGENCY, "数据导入", "时限与工作日", "审计日志", "接口令牌", "接口文档"],
     "officer_jimei": [*AGENCY, "数据导入", "接口令牌", "接口文档"],
+    "admin": [*AGENCY, "时限与工作日", "统计监管", "审计日志", "接口令牌", "接口文档"],
+    "officer_jimei": [*AGENCY, "统计监管", "接口令牌", "接口文档"],
     "specialist": [*AGENCY, "接口令牌", "接口文档"],
     "admin": [*AGENCY, *PUBLIC_ADMIN, "时限与工作日", "审计日志", "接口令牌", "接口文档"],
     "officer_jimei": [*AGENCY, *PUBLIC_ADMIN, "接口令牌", "接口文档"],
@@ -46,6 +48,7 @@ AGENCY = ["首页", *WORK, "专项服务任务", "服务对象", "服务专员�
         "数据导入",
         *PUBLIC_ADMIN,
         "绩效评估",
+        "统计监管",
         *READ,
         *EXPORTS,
         "审计日志",
