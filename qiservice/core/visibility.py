@@ -52,6 +52,14 @@ class Scope:
     def is_agency(self):
         return self.is_agency_admin or self.is_agency_staff
 
+    @property
+    def is_enterprise_only(self):
+        """An enterprise contact and nothing else: they follow their demands in the portal,
+        which shows what the enterprise may see (no internal notes, ledger, preparation)."""
+        return bool(self.enterprise_ids) and not (
+            self.is_agency or self.is_auditor or self.is_specialist or self.institution_ids
+        )
+
 
 ANONYMOUS = Scope()
 
