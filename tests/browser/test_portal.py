@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import PASSWORD
 from ..demands._ui import PDF
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,11 +57,32 @@ def test_an_enterprise_user_submits_follows_acknowledges_talks_and_evaluates_on_
     off_origin = []
     page.on("request", lambda r: off_origin.append(r.url) if not r.url.startswith(live_server.url) else None)
 
-    # Logging in lands on the portal.
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", "ent_user")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    # A contact of the enterprise registers on the phone; until the agency verifies the link
+    # the account sees nothing of the enterprise.
+    from django.contrib.auth import get_user_model
+
+    from qiservice.public import workflow as accounts
+    from qiservice.public.models import EnterpriseAccountRequest
+
+    page.goto(live_server.url + "/public/register/")
+    page.fill("#id_contact_name", "郑晓燕")
+    page.fill("#id_enterprise_name", world.ent_jimei.name)
+    page.fill("#id_credit_code", world.ent_jimei.credit_code)
+    page.fill("#id_phone", "13912345678")
+    page.fill("#id_username", "zheng_xy")
+    page.fill("#id_password1", "Portal-2026-qi!")
+    page.fill("#id_password2", "Portal-2026-qi!")
+    page.click("form button[type=submit]")
+    page.wait_for_url(live_server.url + "/public/pending/")
+    fits_the_phone(page)
+    contact = get_user_model().objects.get(username="zheng_xy")
+    assert not contact.role_assignments.exists()
+    page.goto(live_server.url + "/portal/")
+    assert world.ent_jimei.name not in page.content()
+
+    # The district's agency verifies the link; the next page is the enterprise's portal.
+    accounts.approve(EnterpriseAccountRequest.objects.get(user=contact), by=world.people.officer_jimei)
+    page.goto(live_server.url + "/")
     page.wait_for_url(live_server.url + "/portal/")
     page.wait_for_selector("text=还没有需求")
     fits_the_phone(page)
@@ -71,7 +91,7 @@ def test_an_enterprise_user_submits_follows_acknowledges_talks_and_evaluates_on_
     page.click("[data-testid=portal-new-demand]")
     page.wait_for_selector("[data-testid=portal-demand-form]")
     fits_the_phone(page)
-    assert page.input_value("#id_contact_phone") == "13800000000"  # prefilled from the enterprise
+    assert page.input_value("#id_contact_phone") == "13912345678"  # prefilled from the contact's account
     page.click("label[for=id_categories_0]")  # 计量服务
     page.click("label[for=id_categories_2]")  # 检验检测服务
     assert page.locator("label[for=id_categories_0]").bounding_box()["height"] >= 44
@@ -100,7 +120,7 @@ def test_an_enterprise_user_submits_follows_acknowledges_talks_and_evaluates_on_
     page.click("[data-testid=portal-acknowledge]")
     page.wait_for_selector("[data-testid=portal-acknowledged]")
     plan = ServicePlan.objects.get(demand=demand)
-    assert plan.acknowledged_by == world.people.enterprise_user
+    assert plan.acknowledged_by == contact
 
     # A message from the specialist, answered from the phone.
     portal.post_message(demand, by=world.people.specialist, text="请准备好设备清单和使用记录。")
