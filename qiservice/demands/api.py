@@ -196,10 +196,6 @@ def register_demand(request, payload: DemandIn):
     ),
 )
 def get_demand(request, demand_id: int):
-    if get_scope(request.user).is_enterprise_only:
-        # The full record holds internal notes, the ledger and the preparation: enterprise
-        # users read their demands through /api/portal/demands/{id}.
-        raise Http404
     demand = _demand(request, demand_id)
     audit.record(AuditEvent.VIEWED, demand, actor=request.user, extra={"via": "api"})
     return _detail(request, demand.pk)
@@ -212,8 +208,6 @@ def get_demand(request, demand_id: int):
     description="状态变更与各项记录按时间排列；服务对象看不到管理机构的内部工作指示，也看不到无权查看的商业秘密附件。",
 )
 def get_timeline(request, demand_id: int):
-    if get_scope(request.user).is_enterprise_only:  # their timeline: /api/portal/demands/{id}
-        raise Http404
     demand = _demand(request, demand_id)
     return [event.as_dict() for event in timeline.build(demand, request.user)]
 

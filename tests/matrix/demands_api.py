@@ -58,9 +58,8 @@ PREPARATION = {"plan_notes": "测试", "content": {"metrology": "测试"}, "risk
 API = [
     ("GET", "/api/demands", api_table(200)),
     ("POST", "/api/demands", api_table(422), {}),
-    # Enterprise users read their demands through /api/portal/ (no internal records): 404 here.
-    ("GET", "/api/demands/{api_demand}", api_table(404, **(SEES | {"enterprise_user": 404}))),
-    ("GET", "/api/demands/{api_demand}/timeline", api_table(404, **(SEES | {"enterprise_user": 404}))),
+    ("GET", "/api/demands/{api_demand}", api_table(404, **SEES)),
+    ("GET", "/api/demands/{api_demand}/timeline", api_table(404, **SEES)),
     *[
         (
             "POST",

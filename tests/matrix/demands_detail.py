@@ -19,8 +19,7 @@ def form(**allowed):
 
 
 UI = [
-    # The enterprise's users are sent to the portal's page of the demand.
-    ("GET", "/demands/{dd_live}/", table(404, **(IN_SCOPE | {"enterprise_user": 302}))),
+    ("GET", "/demands/{dd_live}/", table(404, **IN_SCOPE)),
     # The specialist and the enterprise may withdraw; the agency cancels instead.
     ("GET", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200, enterprise_user=200)),
     ("POST", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200, enterprise_user=200)),

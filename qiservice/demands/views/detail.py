@@ -175,8 +175,6 @@ def load_demand(request, pk, action="view"):
 def detail(request, pk):
     demand = load_demand(request, pk)
     user = request.user
-    if get_scope(user).is_enterprise_only:  # the staff page holds internal records
-        return redirect("portal:demand", pk=demand.pk)
     facts = T.Facts.of(demand)
     viewer = Viewer(user, demand, facts)
     audit.record(AuditEvent.VIEWED, demand, actor=user)  # enterprise data was shown (R6.2)

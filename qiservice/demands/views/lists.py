@@ -92,11 +92,6 @@ class DemandListView(ObjectListView):
     # view's search_fields; see filter_queryset.
     searched = ("number", "enterprise__name", "description")
 
-    def get(self, request):
-        if get_scope(request.user).is_enterprise_only:
-            return redirect("portal:home")
-        return super().get(request)
-
     columns = (
         Column("number", gettext_lazy("编号"), sort="number", link=True, primary=True),
         Column("enterprise", gettext_lazy("服务对象")),
@@ -263,8 +258,6 @@ def enterprise_options(request):
 def my_work(request):
     """What waits for the user, per role and stage, oldest first."""
     scope = get_scope(request.user)
-    if scope.is_enterprise_only:
-        return redirect("portal:home")
     return render(
         request,
         "demands/my_work.html",
