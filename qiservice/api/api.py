@@ -103,6 +103,13 @@ def stale(request, exc):
     return api.create_response(request, {"detail": exc.messages[0]}, status=409)
 
 
+@api.exception_handler(OverflowError)
+def overflow(request, exc):
+    """An id or number beyond the database's 64-bit integers (SQLite refuses to bind it)."""
+    detail = [{"loc": ["body"], "msg": _("数值超出允许范围。"), "type": "value_error.overflow"}]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
 @api.exception_handler(ValidationError)
 def django_invalid(request, exc):
     return api.create_response(request, {"detail": validation_errors(exc)}, status=422)

@@ -33,7 +33,7 @@ class RestrictedQuerySet(models.QuerySet):
         this to it. Views and API endpoints look objects up through this."""
         try:
             obj = self.restrict(user, action).filter(pk=pk).first()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: beyond SQLite's 64 bits
             obj = None
         if obj is None:
             if action != "view" and self.restrict(user, "view").filter(pk=pk).exists():
