@@ -243,18 +243,5 @@ def upheld_counts(specialist_ids, start, end):
 def upheld_count(specialist, start, end):
     """Upheld complaints about `specialist` closed between `start` and `end` (dates,
     inclusive, Asia/Shanghai) — an indicator of the performance assessment (8.6.2)."""
-    if isinstance(start, datetime.datetime):
-        start = timezone.localdate(start)
-    if isinstance(end, datetime.datetime):
-        end = timezone.localdate(end)
-    tz = timezone.get_current_timezone()
-    begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    finish = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     specialist_id = getattr(specialist, "pk", specialist)
-    return Complaint.objects.filter(
-        specialist_id=specialist_id,
-        upheld=True,
-        status=S.CLOSED,
-        closed_at__gte=begin,
-        closed_at__lt=finish,
-    ).count()
+    return _closed_between(start, end).filter(specialist_id=specialist_id).count()
