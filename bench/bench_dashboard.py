@@ -115,6 +115,9 @@ def build(n, rng):
     today = timezone.localdate()
     first_day = today - datetime.timedelta(days=365 * YEARS)
     span = (today - first_day).days
+    from qiservice.reports import counters
+
+    counters.uninstall()  # rebuilt once at the end (counters.suspended() in a bulk loader)
     with transaction.atomic():
         ensure_policies()
         agency, _ = Agency.objects.get_or_create(name="bench")
@@ -361,6 +364,8 @@ def build(n, rng):
             for table in ("demands_demand", "deadlines_deadline", "demands_dispatch", "demands_escalation"):
                 sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
                 cursor.execute(sql)
+    counters.install()
+    counters.rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if w.pg else "ANALYZE")
     print(

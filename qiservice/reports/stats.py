@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, F, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,14 +20,16 @@ from qiservice.accounts.models import District
 from qiservice.core.choices import QIField
 from qiservice.deadlines.choices import Stage
 from qiservice.deadlines.models import Deadline
-from qiservice.deadlines.outcomes import met_late, met_on_time, open_overdue
+from qiservice.deadlines.outcomes import open_overdue
 from qiservice.demands.choices import OPEN_STATUSES, DemandSource, DemandStatus, DispatchStatus
-from qiservice.demands.models import Demand, DemandCategory, Dispatch
+from qiservice.demands.models import Demand, Dispatch
 from qiservice.evaluations.choices import ITEMS
 from qiservice.evaluations.models import Evaluation
 from qiservice.institutions.models import Institution
 from qiservice.specialists.choices import SpecialistStatus
 from qiservice.specialists.models import Specialist
+
+from .models import CategoryCount, DeadlineCount, InstitutionLoad, OpenDueCount
 
 # A demand whose service has ended (and what follows) is complete; withdrawn and cancelled
 # demands leave the denominator of the completion rate.
@@ -123,15 +126,17 @@ class Figures:
         }
 
     def by_category(self):
-        """A demand with several categories counts in each (Appendix A allows several)."""
+        """A demand with several categories counts in each (Appendix A allows several). From
+        the per-day counts the database keeps (counters.py)."""
+        p = self.period
         rows = dict(
-            DemandCategory.objects.filter(demand__in=self.demands())
+            self._by_district(CategoryCount.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end))
             .order_by()
             .values_list("category")
-            .annotate(n=Count("demand_id"))
+            .annotate(n=Sum("n"))
         )
         return [
-            {"key": value, "label": str(label), "count": rows.get(value, 0), "link": self.link(category=value)}
+            {"key": value, "label": str(label), "count": rows.get(value) or 0, "link": self.link(category=value)}
             for value, label in QIField.choices
         ]
 
@@ -167,27 +172,25 @@ class Figures:
 
     def on_time(self):
         """Per stage, of the deadlines due in the period: met on time, met late, still open
-        after the due date (distinct demands, so each number is the length of its list)."""
+        after the due date. From the per-day counts the database keeps (counters.py); a
+        deadline counts once (a stage met twice, e.g. after a declined dispatch, counts twice)."""
         p = self.period
-        deadlines = self._by_district(
-            Deadline.objects.filter(due_on__gte=p.start, due_on__lte=p.end, cancelled_at__isnull=True),
-            "demand__district_id",
-        )
+        counts = self._by_district(DeadlineCount.objects.filter(due_on__gte=p.start, due_on__lte=p.end))
         rows = {
             row["stage"]: row
-            for row in deadlines.order_by()
+            for row in counts.order_by()
             .values("stage")
             .annotate(
-                on_time=Count("demand_id", distinct=True, filter=met_on_time()),
-                late=Count("demand_id", distinct=True, filter=met_late()),
-                overdue=Count("demand_id", distinct=True, filter=open_overdue(self.today)),
+                on_time=Sum("n", filter=Q(outcome="on_time")),
+                late=Sum("n", filter=Q(outcome="late")),
+                overdue=Sum("n", filter=Q(outcome="open", due_on__lt=self.today)),
             )
         }
         out = []
         due = {"deadline_due_from": p.start.isoformat(), "deadline_due_to": p.end.isoformat(), **self.base_params}
         for value, label in Stage.choices:
             row = rows.get(value, {})
-            counts = {k: row.get(k, 0) for k in ("on_time", "late", "overdue")}
+            counts = {k: row.get(k) or 0 for k in ("on_time", "late", "overdue")}
             decided = sum(counts.values())
             out.append(
                 {
@@ -231,10 +234,16 @@ class Figures:
         }
 
     def overdue_now(self):
-        """Deadlines open past their due date today, whatever the period."""
+        """Deadlines open past their due date today, whatever the period. The counts come
+        from the counters the database keeps (counters.py), not from the open rows."""
+        per_stage = dict(
+            self._by_district(DeadlineCount.objects.filter(outcome="open", due_on__lt=self.today))
+            .order_by()
+            .values_list("stage")
+            .annotate(n=Sum("n"))
+        )
+        total = self._by_district(OpenDueCount.objects.filter(due_on__lt=self.today)).aggregate(n=Sum("n"))["n"] or 0
         deadlines = self._by_district(Deadline.objects.filter(open_overdue(self.today)), "demand__district_id")
-        per_stage = dict(deadlines.order_by().values_list("stage").annotate(n=Count("demand_id", distinct=True)))
-        total = deadlines.aggregate(n=Count("demand_id", distinct=True))["n"]
         items = (
             deadlines.select_related("demand__enterprise", "demand__specialist")
             .only(
@@ -254,7 +263,7 @@ class Figures:
                 {
                     "key": value,
                     "label": str(label),
-                    "count": per_stage.get(value, 0),
+                    "count": per_stage.get(value) or 0,
                     "link": _list_url(deadline_outcome="overdue", deadline_stage=value, **self.base_params),
                 }
                 for value, label in Stage.choices
@@ -274,40 +283,40 @@ class Figures:
         }
 
     def specialists(self):
-        """Active specialists' open demands against their capacity: the busiest and the idlest."""
-        specialists = self._by_district(Specialist.objects.filter(status=SpecialistStatus.ACTIVE))
-        open_counts = dict(
-            Demand.objects.filter(status__in=OPEN_STATUSES, specialist__in=specialists)
-            .order_by()
-            .values_list("specialist_id")
-            .annotate(n=Count("pk"))
+        """Active specialists' open demands against their capacity: the busiest and the idlest.
+        The open counts are the counters the database keeps; the ranking is done in SQL."""
+        open_demands = Coalesce(F("open_load__open_demands"), 0)
+        specialists = self._by_district(Specialist.objects.filter(status=SpecialistStatus.ACTIVE)).annotate(
+            open=open_demands,
+            # No capacity: ranked as the busiest (as a load without a limit).
+            load=Case(
+                When(capacity__gt=0, then=F("open") * 100.0 / F("capacity")),
+                default=Value(1e9),
+                output_field=FloatField(),
+            ),
         )
-        rows = [
-            (_pct(open_counts.get(pk, 0), capacity), open_counts.get(pk, 0), name, pk, capacity)
-            for pk, name, capacity in specialists.values_list("pk", "name", "capacity")
-        ]
-        rows.sort(key=lambda r: (r[0] if r[0] is not None else 1e9, r[1], r[2]))
+        totals = specialists.aggregate(count=Count("pk"), open_total=Sum("open"), capacity_total=Sum("capacity"))
+        fields = ("pk", "name", "capacity", "open")
 
-        def shown(row):
-            load, n, name, pk, capacity = row
+        def shown(pk, name, capacity, n):
             return {
                 "id": pk,
                 "name": name,
                 "open": n,
                 "capacity": capacity,
-                "load": load,
+                "load": _pct(n, capacity),
                 "link": reverse("specialists:detail", args=[pk]),
                 "list_link": _list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
             }
 
-        idlest = [shown(r) for r in rows[:RANKED]]
-        busiest = [shown(r) for r in reversed(rows[-RANKED:])]
+        idlest = specialists.order_by("load", "open", "name").values_list(*fields)[:RANKED]
+        busiest = specialists.order_by("-load", "-open", "-name").values_list(*fields)[:RANKED]
         return {
-            "count": len(rows),
-            "open_total": sum(r[1] for r in rows),
-            "capacity_total": sum(r[4] for r in rows),
-            "busiest": busiest,
-            "idlest": idlest,
+            "count": totals["count"],
+            "open_total": totals["open_total"] or 0,
+            "capacity_total": totals["capacity_total"] or 0,
+            "busiest": [shown(*row) for row in busiest],
+            "idlest": [shown(*row) for row in idlest],
         }
 
     def institutions(self):
@@ -318,18 +327,13 @@ class Figures:
         start = datetime.datetime.combine(p.start, datetime.time.min, zone)
         end = datetime.datetime.combine(p.end + datetime.timedelta(days=1), datetime.time.min, zone)
         dispatches = self._by_district(Dispatch.objects.all(), "escalation__demand__district_id")
+        # Live dispatches on open demands: the counters the database keeps (counters.py).
         load = {
             row["institution_id"]: row
-            for row in dispatches.filter(
-                status__in=[DispatchStatus.PENDING, DispatchStatus.ACCEPTED],
-                escalation__demand__status__in=OPEN_STATUSES,
-            )
+            for row in self._by_district(InstitutionLoad.objects.all())
             .order_by()
             .values("institution_id")
-            .annotate(
-                pending=Count("pk", filter=Q(status=DispatchStatus.PENDING)),
-                demands=Count("escalation__demand_id", distinct=True),
-            )
+            .annotate(pending=Sum("pending"), active=Sum("active"))
         }
         answered = {
             row["institution_id"]: row
@@ -342,7 +346,7 @@ class Figures:
                 declined=Count("pk", filter=Q(status=DispatchStatus.DECLINED)),
             )
         }
-        ids = set(load) | set(answered)
+        ids = {pk for pk, row in load.items() if row["pending"] or row["active"]} | set(answered)
         rows = []
         for pk, name in Institution.objects.filter(pk__in=ids).values_list("pk", "name"):
             lo, an = load.get(pk, {}), answered.get(pk, {})
@@ -351,8 +355,8 @@ class Figures:
                 {
                     "id": pk,
                     "name": name,
-                    "pending": lo.get("pending", 0),
-                    "open_demands": lo.get("demands", 0),
+                    "pending": lo.get("pending") or 0,
+                    "open_demands": (lo.get("pending") or 0) + (lo.get("active") or 0),
                     "sent": an.get("sent", 0),
                     "accepted": accepted,
                     "declined": declined,

@@ -106,3 +106,12 @@ def test_same_seed_same_data(db):
     generate(seed=11)
     assert fingerprint() == first
     assert Counter(s for _, s, _, _ in first) == Counter(Demand.objects.values_list("status", flat=True))
+
+
+def test_the_dashboard_counters_are_rebuilt_after_the_bulk_load(generated):
+    from qiservice.reports import counters
+    from qiservice.reports.models import DeadlineCount, SpecialistLoad
+
+    assert SpecialistLoad.objects.filter(open_demands__gt=0).exists()
+    assert DeadlineCount.objects.filter(outcome="open").exists()
+    assert counters.check() == {}

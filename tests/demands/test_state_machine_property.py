@@ -68,6 +68,7 @@ from qiservice.demands.models import (
 from qiservice.demands.transitions import TRANSITIONS, Facts, available_actions
 from qiservice.evaluations.models import Evaluation, EvaluationInvitation
 from qiservice.notifications.models import Notification
+from qiservice.reports import counters
 
 from ._prop_world import build_world
 from .conftest import RATINGS, agreement_data, ledger_data, plan_data, preparation_data
@@ -381,6 +382,8 @@ class DemandStateMachineTests(TestCase):
     def check_always(self, demand, state, counts):
         check_legal(demand, state)
         check_chain(demand)
+        # The dashboard's counters, kept by database triggers, follow every step.
+        assert counters.check() == {}
         # No record count ever goes down.
         now = {name: len(state[name]) for name, _rows, _f in RECORDS}
         for name, count in counts.items():

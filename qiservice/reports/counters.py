@@ -1,0 +1,427 @@
+"""Counters of the current state, kept up to date by the database itself.
+
+The dashboard's "now" figures — each specialist's open demands, each institution's live
+dispatches, the open deadlines by stage and due date, each demand's earliest open due date —
+would otherwise scan every open row on every request (seconds at a million demands). Row
+triggers on demands, dispatches and deadlines keep four small tables current instead, in
+the same transaction as the change, whatever wrote it: the workflow, an import, the admin
+or raw SQL. The same trigger bodies serve SQLite and PostgreSQL.
+
+`recount()` computes the same figures from the records with aggregate queries; `check()`
+compares and `rebuild()` replaces the tables from it. The nightly task checks (and repairs),
+bulk loaders drop the triggers while they write (`suspended()`) and rebuild afterwards.
+"""
+
+import datetime
+import zoneinfo
+from collections import Counter
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db import transaction
+from django.db.models import Case, CharField, Count, Max, Min, Q, Value, When
+
+from qiservice.demands.choices import TERMINAL_STATUSES
+
+TERMINAL = "(" + ", ".join(f"'{s}'" for s in sorted(TERMINAL_STATUSES)) + ")"
+LIVE_DISPATCH = "('pending', 'accepted')"
+
+
+def _flag(condition):
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _is(row, status):
+    return _flag(f"{row}.status = '{status}'")
+
+
+PENDING = _flag("p.status = 'pending'")
+ACCEPTED = _flag("p.status = 'accepted'")
+
+
+# --- the statements, shared by both databases ----------------------------------------------
+# Increments insert the counter row if it is missing; decrements only update an existing row,
+# so clearing the tables (a test database flush) never leaves negative rows behind.
+
+
+def _specialist_add(row):
+    """Count `row` for its specialist if it is an open, assigned demand."""
+    return (
+        "INSERT INTO reports_specialistload (specialist_id, open_demands) "
+        f"SELECT {row}.specialist_id, 1 FROM (SELECT 1 AS one) AS q "
+        f"WHERE {row}.specialist_id IS NOT NULL AND {row}.status NOT IN {TERMINAL} "
+        "ON CONFLICT (specialist_id) DO UPDATE SET open_demands = reports_specialistload.open_demands + 1"
+    )
+
+
+def _specialist_remove(row):
+    return (
+        "UPDATE reports_specialistload SET open_demands = open_demands - 1 "
+        f"WHERE specialist_id = {row}.specialist_id AND {row}.status NOT IN {TERMINAL}"
+    )
+
+
+def _institution_upsert(select):
+    return (
+        f"INSERT INTO reports_institutionload (institution_id, district_id, pending, active) {select} "
+        "ON CONFLICT (institution_id, district_id) DO UPDATE SET "
+        "pending = reports_institutionload.pending + excluded.pending, "
+        "active = reports_institutionload.active + excluded.active"
+    )
+
+
+def _dispatch_add(row):
+    """Count `row` (a dispatch) for its institution if it is live and its demand open."""
+    return _institution_upsert(
+        f"SELECT {row}.institution_id, d.district_id, "
+        f"{_is(row, 'pending')}, {_is(row, 'accepted')} "
+        "FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"WHERE e.id = {row}.escalation_id AND {row}.status IN {LIVE_DISPATCH} AND d.status NOT IN {TERMINAL}"
+    )
+
+
+def _dispatch_remove(row):
+    return (
+        "UPDATE reports_institutionload SET "
+        f"pending = pending - {_is(row, 'pending')}, "
+        f"active = active - {_is(row, 'accepted')} "
+        f"WHERE institution_id = {row}.institution_id AND {row}.status IN {LIVE_DISPATCH} AND district_id = "
+        "(SELECT d.district_id FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"WHERE e.id = {row}.escalation_id AND d.status NOT IN {TERMINAL})"
+    )
+
+
+def _live_dispatches(status, institution="p.institution_id"):
+    return (
+        "(SELECT COUNT(*) FROM demands_dispatch p JOIN demands_escalation e ON e.id = p.escalation_id "
+        f"WHERE e.demand_id = NEW.id AND p.institution_id = {institution} AND p.status = '{status}')"
+    )
+
+
+# A demand closing takes its live dispatches out of the load; reopening puts them back.
+DEMAND_CLOSES = (
+    "UPDATE reports_institutionload SET "
+    f"pending = pending - {_live_dispatches('pending', 'reports_institutionload.institution_id')}, "
+    f"active = active - {_live_dispatches('accepted', 'reports_institutionload.institution_id')} "
+    f"WHERE district_id = NEW.district_id AND OLD.status NOT IN {TERMINAL} AND NEW.status IN {TERMINAL} "
+    "AND institution_id IN (SELECT p.institution_id FROM demands_dispatch p "
+    f"JOIN demands_escalation e ON e.id = p.escalation_id WHERE e.demand_id = NEW.id AND p.status IN {LIVE_DISPATCH})"
+)
+DEMAND_REOPENS = _institution_upsert(
+    "SELECT p.institution_id, NEW.district_id, "
+    f"SUM({PENDING}), SUM({ACCEPTED}) "
+    "FROM demands_dispatch p JOIN demands_escalation e ON e.id = p.escalation_id "
+    f"WHERE e.demand_id = NEW.id AND p.status IN {LIVE_DISPATCH} "
+    f"AND OLD.status IN {TERMINAL} AND NEW.status NOT IN {TERMINAL} "
+    "GROUP BY p.institution_id"
+)
+
+
+def _outcome(row, vendor):
+    """How a deadline stands (deadlines/outcomes.py): open, met on time or met late, by the
+    local date of meeting against the due date."""
+    return (
+        f"CASE WHEN {row}.met_at IS NULL THEN 'open' "
+        f"WHEN {_local_date(f'{row}.met_at', vendor)} <= {row}.due_on THEN 'on_time' ELSE 'late' END"
+    )
+
+
+def _local_date(column, vendor):
+    if vendor == "postgresql":
+        return f"({column} AT TIME ZONE '{settings.TIME_ZONE}')::date"
+    # SQLite stores UTC text; Asia/Shanghai has had no daylight saving time since 1991.
+    offset = int(datetime.datetime.now(zoneinfo.ZoneInfo(settings.TIME_ZONE)).utcoffset().total_seconds())
+    return f"date({column}, '{offset:+d} seconds')"
+
+
+def _deadline_add(row, vendor):
+    """Count `row` (a deadline) in its district, stage, due date and outcome unless cancelled."""
+    return (
+        "INSERT INTO reports_deadlinecount (district_id, stage, due_on, outcome, n) "
+        f"SELECT d.district_id, {row}.stage, {row}.due_on, {_outcome(row, vendor)}, 1 FROM demands_demand d "
+        f"WHERE d.id = {row}.demand_id AND {row}.cancelled_at IS NULL "
+        "ON CONFLICT (district_id, stage, due_on, outcome) DO UPDATE SET n = reports_deadlinecount.n + 1"
+    )
+
+
+def _deadline_remove(row, vendor):
+    return (
+        "UPDATE reports_deadlinecount SET n = n - 1 "
+        f"WHERE stage = {row}.stage AND due_on = {row}.due_on AND outcome = {_outcome(row, vendor)} "
+        f"AND {row}.cancelled_at IS NULL "
+        f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
+    )
+
+
+def _earliest_due(row):
+    """Recompute the earliest open due date of `row`'s demand, and move the demand between
+    the per-day counts."""
+    mine = f"FROM reports_demandopendue o WHERE o.demand_id = {row}.demand_id"
+    return [
+        "UPDATE reports_openduecount SET n = n - 1 "
+        f"WHERE district_id = (SELECT o.district_id {mine}) AND due_on = (SELECT o.due_on {mine})",
+        f"DELETE FROM reports_demandopendue WHERE demand_id = {row}.demand_id",
+        "INSERT INTO reports_demandopendue (demand_id, district_id, due_on) "
+        f"SELECT {row}.demand_id, d.district_id, q.due_on FROM demands_demand d, "
+        "(SELECT MIN(x.due_on) AS due_on FROM deadlines_deadline x "
+        f"WHERE x.demand_id = {row}.demand_id AND x.met_at IS NULL AND x.cancelled_at IS NULL) AS q "
+        f"WHERE d.id = {row}.demand_id AND q.due_on IS NOT NULL",
+        f"INSERT INTO reports_openduecount (district_id, due_on, n) SELECT o.district_id, o.due_on, 1 {mine} "
+        "ON CONFLICT (district_id, due_on) DO UPDATE SET n = reports_openduecount.n + 1",
+    ]
+
+
+def _category_add(row):
+    return (
+        "INSERT INTO reports_categorycount (registered_on, district_id, category, n) "
+        f"SELECT d.registered_on, d.district_id, {row}.category, 1 FROM demands_demand d "
+        f"WHERE d.id = {row}.demand_id "
+        "ON CONFLICT (registered_on, district_id, category) DO UPDATE SET n = reports_categorycount.n + 1"
+    )
+
+
+def _category_remove(row):
+    mine = f"FROM demands_demand d WHERE d.id = {row}.demand_id"
+    return (
+        f"UPDATE reports_categorycount SET n = n - 1 WHERE category = {row}.category "
+        f"AND registered_on = (SELECT d.registered_on {mine}) AND district_id = (SELECT d.district_id {mine})"
+    )
+
+
+def _changed(*columns):
+    return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+
+
+def triggers(vendor):
+    """(name, table, event, columns of UPDATE OF, condition, statements) of every trigger.
+    A demand's district and registration date never change once registered (the forms do
+    not offer them); the nightly check would find it if they did."""
+    deadline_columns = ("met_at", "cancelled_at", "due_on", "stage", "demand_id")
+    return [
+        ("qi_cnt_demand_ins", "demands_demand", "INSERT", (), None, [_specialist_add("NEW")]),
+        ("qi_cnt_demand_del", "demands_demand", "DELETE", (), None, [_specialist_remove("OLD")]),
+        (
+            "qi_cnt_demand_upd",
+            "demands_demand",
+            "UPDATE",
+            ("status", "specialist_id"),
+            _changed("status", "specialist_id"),
+            [_specialist_remove("OLD"), _specialist_add("NEW"), DEMAND_CLOSES, DEMAND_REOPENS],
+        ),
+        ("qi_cnt_dispatch_ins", "demands_dispatch", "INSERT", (), None, [_dispatch_add("NEW")]),
+        ("qi_cnt_dispatch_del", "demands_dispatch", "DELETE", (), None, [_dispatch_remove("OLD")]),
+        (
+            "qi_cnt_dispatch_upd",
+            "demands_dispatch",
+            "UPDATE",
+            ("status", "institution_id", "escalation_id"),
+            _changed("status", "institution_id", "escalation_id"),
+            [_dispatch_remove("OLD"), _dispatch_add("NEW")],
+        ),
+        (
+            "qi_cnt_deadline_ins",
+            "deadlines_deadline",
+            "INSERT",
+            (),
+            None,
+            [_deadline_add("NEW", vendor), *_earliest_due("NEW")],
+        ),
+        (
+            "qi_cnt_deadline_del",
+            "deadlines_deadline",
+            "DELETE",
+            (),
+            None,
+            [_deadline_remove("OLD", vendor), *_earliest_due("OLD")],
+        ),
+        (
+            "qi_cnt_deadline_upd",
+            "deadlines_deadline",
+            "UPDATE",
+            deadline_columns,
+            _changed(*deadline_columns),
+            [
+                _deadline_remove("OLD", vendor),
+                _deadline_add("NEW", vendor),
+                *_earliest_due("OLD"),
+                *_earliest_due("NEW"),
+            ],
+        ),
+        ("qi_cnt_category_ins", "demands_demandcategory", "INSERT", (), None, [_category_add("NEW")]),
+        ("qi_cnt_category_del", "demands_demandcategory", "DELETE", (), None, [_category_remove("OLD")]),
+        (
+            "qi_cnt_category_upd",
+            "demands_demandcategory",
+            "UPDATE",
+            ("category", "demand_id"),
+            _changed("category", "demand_id"),
+            [_category_remove("OLD"), _category_add("NEW")],
+        ),
+    ]
+
+
+def _create_sql(vendor):
+    out = []
+    for name, table, event, columns, condition, statements in triggers(vendor):
+        on = f"UPDATE OF {', '.join(columns)}" if columns else event
+        if vendor == "postgresql":
+            body = "; ".join(statements) + ";"
+            if condition:
+                body = f"IF {condition} THEN {body} END IF;"
+            out.append(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {body} RETURN NULL; END $$"
+            )
+            out.append(f"CREATE TRIGGER {name} AFTER {on} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+        else:
+            # SQLite's null-safe inequality (IS DISTINCT FROM only from 3.39)
+            when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
+            out.append(f"CREATE TRIGGER {name} AFTER {on} ON {table}{when} BEGIN {'; '.join(statements)}; END")
+    return out
+
+
+def _drop_sql(vendor):
+    out = []
+    for name, table, *_rest in triggers(vendor):
+        if vendor == "postgresql":
+            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            out.append(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            out.append(f"DROP TRIGGER IF EXISTS {name}")
+    return out
+
+
+def install(connection=default_connection):
+    with connection.cursor() as cursor:
+        for sql in _drop_sql(connection.vendor) + _create_sql(connection.vendor):
+            cursor.execute(sql)
+
+
+def uninstall(connection=default_connection):
+    with connection.cursor() as cursor:
+        for sql in _drop_sql(connection.vendor):
+            cursor.execute(sql)
+
+
+@contextmanager
+def suspended(connection=default_connection):
+    """For bulk loaders: write without the triggers, then recount once."""
+    uninstall(connection)
+    try:
+        yield
+    finally:
+        install(connection)
+        rebuild()
+
+
+# --- the same figures from the records ------------------------------------------------------
+
+
+def _recounts():
+    """{model: rows (key..., value...)} computed from the records with aggregate queries."""
+    from qiservice.deadlines.models import Deadline
+    from qiservice.deadlines.outcomes import met_on_time
+    from qiservice.demands.models import Demand, DemandCategory, Dispatch
+
+    from .models import CategoryCount, DeadlineCount, DemandOpenDue, InstitutionLoad, OpenDueCount, SpecialistLoad
+
+    open_deadlines = Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True).order_by()
+    earliest = list(
+        open_deadlines.values_list("demand_id").annotate(district=Max("demand__district_id"), due=Min("due_on"))
+    )
+    per_day = Counter((district, due) for _demand, district, due in earliest)
+    outcome = Case(
+        When(met_at__isnull=True, then=Value("open")),
+        When(met_on_time(), then=Value("on_time")),
+        default=Value("late"),
+        output_field=CharField(),
+    )
+    return {
+        SpecialistLoad: Demand.objects.exclude(status__in=TERMINAL_STATUSES)
+        .filter(specialist__isnull=False)
+        .order_by()
+        .values_list("specialist_id")
+        .annotate(n=Count("pk")),
+        InstitutionLoad: Dispatch.objects.filter(status__in=["pending", "accepted"])
+        .exclude(escalation__demand__status__in=TERMINAL_STATUSES)
+        .order_by()
+        .values_list("institution_id", "escalation__demand__district_id")
+        .annotate(pending=Count("pk", filter=Q(status="pending")), active=Count("pk", filter=Q(status="accepted"))),
+        DeadlineCount: Deadline.objects.filter(cancelled_at__isnull=True)
+        .order_by()
+        .annotate(outcome=outcome)
+        .values_list("demand__district_id", "stage", "due_on", "outcome")
+        .annotate(n=Count("pk")),
+        DemandOpenDue: earliest,
+        OpenDueCount: [(*key, n) for key, n in per_day.items()],
+        CategoryCount: DemandCategory.objects.order_by()
+        .values_list("demand__registered_on", "demand__district_id", "category")
+        .annotate(n=Count("pk")),
+    }
+
+
+# Each counter table: its key columns and its value columns.
+COLUMNS = {
+    "SpecialistLoad": (("specialist_id",), ("open_demands",)),
+    "InstitutionLoad": (("institution_id", "district_id"), ("pending", "active")),
+    "DeadlineCount": (("district_id", "stage", "due_on", "outcome"), ("n",)),
+    "DemandOpenDue": (("demand_id",), ("district_id", "due_on")),
+    "OpenDueCount": (("district_id", "due_on"), ("n",)),
+    "CategoryCount": (("registered_on", "district_id", "category"), ("n",)),
+}
+
+
+def _as_map(model, rows):
+    keys = len(COLUMNS[model.__name__][0])
+    return {tuple(row[:keys]): tuple(row[keys:]) for row in rows}
+
+
+def recount():
+    """{table: {key: values}} from the records: what the triggers must hold."""
+    return {model._meta.db_table: _as_map(model, rows) for model, rows in _recounts().items()}
+
+
+def stored():
+    """The tables as they are, without the rows that count nothing."""
+    out = {}
+    for model in _models():
+        keys, values = COLUMNS[model.__name__]
+        rows = model.objects.values_list(*keys, *values)
+        if values != ("district_id", "due_on"):
+            rows = [row for row in rows if any(row[len(keys) :])]
+        out[model._meta.db_table] = _as_map(model, rows)
+    return out
+
+
+def _models():
+    from .models import CategoryCount, DeadlineCount, DemandOpenDue, InstitutionLoad, OpenDueCount, SpecialistLoad
+
+    return [SpecialistLoad, InstitutionLoad, DeadlineCount, DemandOpenDue, OpenDueCount, CategoryCount]
+
+
+def check():
+    """The differences between the tables and the records: {table: [(key, stored, counted)]}."""
+    counted, held = recount(), stored()
+    out = {}
+    for table, rows in counted.items():
+        keys = set(rows) | set(held[table])
+        wrong = [
+            (key, held[table].get(key), rows.get(key))
+            for key in sorted(keys, key=repr)
+            if held[table].get(key) != rows.get(key)
+        ]
+        if wrong:
+            out[table] = wrong
+    return out
+
+
+@transaction.atomic
+def rebuild():
+    """Replace every counter table with a recount from the records."""
+    for model, rows in _recounts().items():
+        model.objects.all().delete()
+        keys, values = COLUMNS[model.__name__]
+        model.objects.bulk_create(
+            (model(**dict(zip(keys + values, row, strict=True))) for row in rows), batch_size=5000
+        )

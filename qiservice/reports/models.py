@@ -1,0 +1,102 @@
+"""The dashboard's counters, kept by database triggers (counters.py).
+
+Plain id columns rather than foreign keys (except the specialist's, joined for the ranking,
+without a database constraint): the triggers write them, and a counter row may outlive
+the row it counts, at zero.
+"""
+
+from django.db import models
+
+
+class SpecialistLoad(models.Model):
+    """Open (not closed, withdrawn or cancelled) demands assigned to a specialist."""
+
+    specialist = models.OneToOneField(
+        "specialists.Specialist", models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="open_load"
+    )
+    open_demands = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"specialist {self.specialist_id}: {self.open_demands}"
+
+
+class InstitutionLoad(models.Model):
+    """Live dispatches to an institution on open demands, per district of the demand."""
+
+    institution_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+    pending = models.IntegerField(default=0)  # awaiting the institution's answer
+    active = models.IntegerField(default=0)  # accepted, the service goes on
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["institution_id", "district_id"], name="institutionload_key"),
+        ]
+
+    def __str__(self):
+        return f"institution {self.institution_id} district {self.district_id}: {self.pending}+{self.active}"
+
+
+class DeadlineCount(models.Model):
+    """Deadlines that are not cancelled, by the demand's district, stage, due date and how
+    they stand: open, met on time or met late (deadlines/outcomes.py)."""
+
+    district_id = models.BigIntegerField()
+    stage = models.CharField(max_length=30)
+    due_on = models.DateField()
+    outcome = models.CharField(max_length=10)  # open | on_time | late
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district_id", "stage", "due_on", "outcome"], name="deadlinecount_key"),
+        ]
+        indexes = [models.Index(fields=["due_on", "district_id", "stage", "outcome", "n"], name="deadlinecount_due")]
+
+    def __str__(self):
+        return f"{self.district_id} {self.stage} {self.due_on} {self.outcome}: {self.n}"
+
+
+class DemandOpenDue(models.Model):
+    """Each demand with an open deadline, and the earliest due date among them."""
+
+    demand_id = models.BigIntegerField(primary_key=True)
+    district_id = models.BigIntegerField()
+    due_on = models.DateField()
+
+    def __str__(self):
+        return f"demand {self.demand_id}: {self.due_on}"
+
+
+class OpenDueCount(models.Model):
+    """Demands with an open deadline, by district and their earliest due date (so the
+    demands overdue today are a sum over a few rows)."""
+
+    district_id = models.BigIntegerField()
+    due_on = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district_id", "due_on"], name="openduecount_key")]
+        indexes = [models.Index(fields=["due_on", "district_id", "n"], name="openduecount_due")]
+
+    def __str__(self):
+        return f"{self.district_id} {self.due_on}: {self.n}"
+
+
+class CategoryCount(models.Model):
+    """Ticked categories (Appendix A) by the demand's registration date and district."""
+
+    registered_on = models.DateField()
+    district_id = models.BigIntegerField()
+    category = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registered_on", "district_id", "category"], name="categorycount_key"),
+        ]
+        indexes = [models.Index(fields=["registered_on", "district_id", "category", "n"], name="categorycount_day")]
+
+    def __str__(self):
+        return f"{self.registered_on} {self.district_id} {self.category}: {self.n}"
