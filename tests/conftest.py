@@ -39,6 +39,21 @@ def pytest_configure(config):
     HUEY.immediate = True
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test measured but does not assert (`record_property("figures", text)`),
+    printed after the run; they reach here from xdist's workers too."""
+    seen = {}
+    for key in ("passed", "failed"):
+        for report in terminalreporter.stats.get(key, []):
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "figures":
+                    seen[report.nodeid] = value
+    if seen:
+        terminalreporter.write_sep("-", "measured, not asserted")
+        for value in seen.values():
+            terminalreporter.write_line(value)
+
+
 def make_user(username, role=None, **scope):
     user = User.objects.create_user(username, f"{username}@example.cn", PASSWORD, name=username)
     if role:

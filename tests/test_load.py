@@ -92,7 +92,7 @@ def workload():
     ]
 
 
-def test_a_bounded_load_on_the_real_server_has_no_errors(concurrent_db, tmp_path, capsys):
+def test_a_bounded_load_on_the_real_server_has_no_errors(concurrent_db, tmp_path, record_property):
     call_command("generate_data", scale="town", demands=DEMANDS, seed=10, stdout=io.StringIO())
     requests = workload()
     before = Demand.objects.count()
@@ -110,14 +110,13 @@ def test_a_bounded_load_on_the_real_server_has_no_errors(concurrent_db, tmp_path
     with log.open("w") as server_log, load.start_server(WORKERS, env, stdout=server_log, stderr=server_log) as port:
         result = load.run_load(port, requests, rate=RATE, seconds=SECONDS, warm_seconds=2, timeout=60)
 
-    with capsys.disabled():
-        print(
-            f"\nload: {result['requests']} requests in {result['seconds']} s at {RATE:g}/s, {WORKERS} workers, "
-            f"{connection.vendor}: {result['throughput']} req/s, p50 {result['p50']} ms, p99 {result['p99']} ms, "
-            f"{result['errors']} errors"
-        )
-        for name, figures in result["types"].items():
-            print(f"  {name:<28} {figures['requests']:>4} requests  p50 {figures['p50']} ms")
+    figures = [
+        f"load ({connection.vendor}, {WORKERS} gunicorn workers): {result['requests']} requests at {RATE:g}/s "
+        f"in {result['seconds']} s: {result['throughput']} req/s, p50 {result['p50']} ms, p99 {result['p99']} ms, "
+        f"{result['errors']} errors"
+    ]
+    figures += [f"  {name:<28} {f['requests']:>4} requests, p50 {f['p50']} ms" for name, f in result["types"].items()]
+    record_property("figures", "\n".join(figures))  # printed at the end of the run (tests/conftest.py)
     assert result["warm"]["errors"] == 0, (result["warm"]["first_errors"], log.read_text()[-3000:])
     assert result["errors"] == 0, (result["first_errors"], log.read_text()[-3000:])
     assert result["requests"] == int(RATE * SECONDS)
