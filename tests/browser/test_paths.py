@@ -85,6 +85,7 @@ def prepare(page, shots):
     """8.2: start, the preparation record, the enterprise's profile verified."""
     act(page, "start_preparation")
     shows_status(page, S.PREPARING)
+    shots(page, "preparation started")
     act(page, "preparation")
     page.fill("#id_plan_notes", "先摸底计量器具，再编写体系文件。")
     page.fill("#id_content_metrology", "计量器具校准")
@@ -97,6 +98,7 @@ def prepare(page, shots):
     act(page, "verify_enterprise")
     page.select_option("#id_size", "medium")
     page.fill("#id_main_products", "精密零部件")
+    shots(page, "verify the enterprise")
     submit(page)
     expect()(page.locator("[data-testid=verified]")).to_be_visible()
     shots(page, "prepared")
@@ -111,6 +113,7 @@ def confirm(page, mode, shots):
     submit(page)
     shows_status(page, S.CONFIRMED)
     flashed(page, "已完成“确认需求”。")
+    shots(page, f"confirmed {mode}")
 
 
 def agree_and_plan(page, shots):
@@ -123,6 +126,7 @@ def agree_and_plan(page, shots):
     page.fill("#id_content", "建立测量管理体系，完成关键计量器具校准。")
     submit(page)
     shows_status(page, S.AGREEMENT_SIGNED)
+    shots(page, "agreement signed")
     act(page, "make_plan")
     page.fill("#id_objectives", "三个月内通过测量管理体系内审。")
     page.fill("#id_milestones-0-title", "计量器具摸底")
@@ -138,6 +142,7 @@ def serve(page, shots, problem):
     """Start, one ledger row (Appendix B), end: the evaluation link is issued."""
     act(page, "start_service")
     shows_status(page, S.IN_SERVICE)
+    shots(page, "service started")
     act(page, "ledger_add")
     page.fill("#id_entry_on", day())
     page.fill("#id_enterprise_contact", "张经理")
@@ -152,6 +157,7 @@ def serve(page, shots, problem):
     submit(page)
     shows_status(page, S.SERVICE_ENDED)
     flashed(page, "服务已结束，已生成满意度评价邀请（附录C）。")
+    shots(page, "service ended")
 
 
 def summarise(page, shots):
@@ -181,7 +187,8 @@ def evaluate_on_a_phone(people, link, shots):
     page.fill("#id_suggestions", "服务及时，希望继续合作。")
     shots(page, "evaluation form on a phone")
     page.get_by_role("button", name="提交评价").click()
-    expect()(page.get_by_text("感谢")).to_be_visible()
+    expect()(page.get_by_text("感谢您的评价")).to_be_visible()
+    expect()(page.get_by_text("总分 50 / 50")).to_be_visible()
     fits_the_phone(page)
     shots(page, "evaluated on a phone")
 
@@ -258,6 +265,7 @@ def test_the_assisted_path_through_the_ui(world, live_server, people, shots):
     specialist.locator("[data-action=accept_assignment]").click()
     expect()(specialist.locator("[data-testid=assignment-pending]")).to_have_count(0)
     shows_status(specialist, S.REGISTERED)
+    shots(specialist, "assignment accepted")
 
     # Prepared and confirmed with the enterprise: it needs an institution's qualification.
     prepare(specialist, shots)
@@ -279,6 +287,7 @@ def test_the_assisted_path_through_the_ui(world, live_server, people, shots):
     flashed(officer, "已派单，等待技术机构接单。")
     shows_status(officer, S.DISPATCHED)
     expect()(officer.locator("#escalation [data-testid=dispatch]")).to_contain_text(world.metrology.name)
+    shots(officer, "dispatched")
     institution = people("inst_staff")
     open_from_list(institution, base, demand)
     shows_status(institution, S.DISPATCHED)
@@ -299,6 +308,7 @@ def test_the_assisted_path_through_the_ui(world, live_server, people, shots):
     institution.fill("#timeline textarea[name=text]", "已完成首轮校准")
     institution.locator("#timeline button[type=submit]").click()
     expect()(institution.locator("[data-testid=timeline] li[data-kind=progress]")).to_contain_text("已完成首轮校准")
+    shots(institution, "progress note")
     serve(institution, shots, "三坐标测量机需要出具校准证书")
 
     # The specialist's summary; the enterprise evaluates on a phone; the agency closes.
