@@ -4,9 +4,11 @@ Like Healthchecks' Alice/Bob/Charlie: each test asks for `world` and acts as one
 these people. Everything is rebuilt per test inside the test's transaction.
 """
 
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from qiservice.accounts.choices import Role
@@ -35,6 +37,21 @@ def pytest_configure(config):
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test measured but does not assert (`record_property("figures", text)`),
+    printed after the run; they reach here from xdist's workers too."""
+    seen = {}
+    for key in ("passed", "failed"):
+        for report in terminalreporter.stats.get(key, []):
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "figures":
+                    seen[report.nodeid] = value
+    if seen:
+        terminalreporter.write_sep("-", "measured, not asserted")
+        for value in seen.values():
+            terminalreporter.write_line(value)
 
 
 def make_user(username, role=None, **scope):
@@ -80,6 +97,47 @@ def _fresh_cache():
 
     cache.clear()
     matching.forget()
+
+
+@pytest.fixture
+def concurrent_db(transactional_db, tmp_path):
+    """The test database with real commits, reachable from several threads and processes
+    at once (`shared_database_url()` names it for another process).
+
+    PostgreSQL is such a database as it is. SQLite's in-memory test database is not: its
+    shared cache answers a second writer with "database table is locked" at once, and no
+    other process can open it. On SQLite the test database is therefore copied to a file
+    for the test and every new connection pointed at it; the file is opened with the
+    project's own SQLite options (WAL, BEGIN IMMEDIATE, a busy timeout), as in production."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    connection.ensure_connection()
+    memory = connection.connection  # kept open: it holds the in-memory test database
+    path = tmp_path / "concurrency.sqlite3"
+    target = sqlite3.connect(path)
+    memory.backup(target)
+    target.close()
+    original = connection.settings_dict["NAME"]
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
+        connection.connection = memory
+
+
+def shared_database_url():
+    """The DATABASE_URL of the test database for another process (under `concurrent_db`)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        assert not connection.is_in_memory_db(), "use the concurrent_db fixture"
+        return f"sqlite:///{settings['NAME']}"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = f"{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}"
+    return f"postgres://{settings['USER']}{password}@{host}/{settings['NAME']}"
 
 
 @pytest.fixture

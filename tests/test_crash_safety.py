@@ -7,7 +7,6 @@ PostgreSQL database when the suite runs on PostgreSQL)."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from bench import load
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -30,6 +31,8 @@ print(json.dumps({"token": ApiToken.issue(world.people.specialist, "burst")[1], 
 
 CHECK = """
 from django.db import connection
+
+from bench import load
 from django.db.models import Count, Q
 from qiservice.core import audit_chain
 from qiservice.core.models import AuditLog
@@ -101,21 +104,9 @@ def test_killing_the_server_mid_burst_leaves_only_whole_writes(crash_database, t
     env.pop("DEBUG", None)
     manage(env, "migrate", "--noinput", "-v0")
     world = shell(env, SETUP)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "qiservice.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "error"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,  # its own process group, killed as a whole
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    port = load.free_port()
+    server = load.gunicorn(port, 2, env, start_new_session=True)  # its own process group, killed as a whole
+    load.wait_for_port(port)
     body = json.dumps(
         {
             "enterprise": world["enterprise"],

@@ -1,38 +1,17 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium) against the live server."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ..conftest import PASSWORD
+from .conftest import CHROMIUM, screenshot_root
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SHOTS = Path(os.environ.get("QI_SCREENSHOTS", "var/screenshots"))
-
-
-@pytest.fixture
-def browser():
-    # Playwright runs an event loop in this thread; the test's own ORM calls are safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+SHOTS = screenshot_root()
 
 
 def open_page(browser, live_server, username, width=1366):

@@ -2,39 +2,18 @@
 demand, follow it through the service, acknowledge the plan, exchange messages, evaluate —
 and nothing is requested from any other host."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ..demands._ui import PDF
+from .conftest import CHROMIUM, PHONE, screenshot_root
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SHOTS = Path(os.environ.get("QI_SCREENSHOTS", "var/screenshots"))
-PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+SHOTS = screenshot_root()
 
 
 def fits_the_phone(page):

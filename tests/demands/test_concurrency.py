@@ -5,56 +5,49 @@
 - Two people acting on one demand at once: one wins; the other waits for the lock, is
   then told that the demand changed (or that it cannot act in the new state), and
   nothing of theirs is written.
+- Many at once on one demand (issue 10, item 8): the same transition with the same
+  version changes the demand once (one StatusChange, one audit record); ledger entries
+  and notes added at once are all stored; different transitions racing end in a legal
+  state whose history (StatusChange chain, audit records) tells how it got there; the
+  audit hash chain holds. The same from several processes (each its own Django and
+  database connection), on SQLite and on PostgreSQL.
 
-The threads need a database where writers wait for each other. PostgreSQL is one (CI
-runs these tests on it). SQLite's in-memory test database is not: its shared cache
-answers a second writer with "database table is locked" at once. On SQLite the fixture
-`concurrent_db` therefore copies the test database to a file for the test and points
-every new connection at it; the file is opened with the project's own SQLite options
-(WAL, BEGIN IMMEDIATE, a busy timeout), as in production.
+The threads need a database where writers wait for each other: the fixture
+`concurrent_db` (tests/conftest.py) gives them one on SQLite too.
 """
 
-import sqlite3
+import io
+import itertools
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qiservice.core.models import AuditEvent, AuditLog
 from qiservice.demands import workflow
 from qiservice.demands.choices import DemandStatus as S
 from qiservice.demands.models import Demand, DemandSequence, LedgerEntry, Note, StatusChange
+from qiservice.demands.transitions import TRANSITIONS
+from tests.conftest import shared_database_url
 
 from ._prop_world import build_world
 from .conftest import ledger_data, preparation_data
 
+ROOT = Path(__file__).resolve().parents[2]
+
 THREADS, PER_THREAD = 8, 3
 JOIN_TIMEOUT = 60
 HELD = 0.5  # how long the first actor holds the lock while the second must wait
-
-
-@pytest.fixture
-def concurrent_db(transactional_db, tmp_path):
-    """The test database with real commits, reachable from several threads at once."""
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    connection.ensure_connection()
-    memory = connection.connection  # kept open: it holds the in-memory test database
-    path = tmp_path / "concurrency.sqlite3"
-    target = sqlite3.connect(path)
-    memory.backup(target)
-    target.close()
-    original = connection.settings_dict["NAME"]
-    connection.connection = None
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
-        connection.connection = memory
 
 
 @pytest.fixture
@@ -305,6 +298,262 @@ def test_many_people_pressing_the_same_button_at_once_change_the_demand_once(peo
     assert list(Note.objects.filter(demand=demand)) == won
     demand.refresh_from_db()
     assert demand.version == version + 1
+
+
+# --- many at once on one demand: nothing lost --------------------------------------------------
+
+
+def transition_audits(demand):
+    """The actions of the demand's transition audit records, in the chain's order."""
+    return [
+        extra["action"]
+        for extra in AuditLog.objects.filter(
+            event_type=AuditEvent.TRANSITION,
+            target_type=ContentType.objects.get_for_model(Demand),
+            target_id=str(demand.pk),
+        )
+        .order_by("pk")
+        .values_list("extra", flat=True)
+    ]
+
+
+def created_audits(model, ids):
+    return AuditLog.objects.filter(
+        event_type=AuditEvent.CREATED,
+        target_type=ContentType.objects.get_for_model(model),
+        target_id__in=[str(pk) for pk in ids],
+    ).count()
+
+
+def assert_history_is_consistent(demand):
+    """The StatusChange rows form one chain of legal steps ending in the demand's status,
+    and the audit log has one transition record per step, in the same order."""
+    demand.refresh_from_db()
+    changes = list(StatusChange.objects.filter(demand=demand).order_by("pk"))
+    assert changes[0].action == "register" and changes[0].to_status == S.REGISTERED
+    for before, after in itertools.pairwise(changes):
+        assert after.from_status == before.to_status, f"a broken chain: {before} then {after}"
+        row = TRANSITIONS[after.action]
+        assert after.from_status in row.sources, f"{after.action} may not leave {after.from_status}"
+        assert after.to_status == row.target, f"{after.action} leads to {row.target}, not {after.to_status}"
+    assert changes[-1].to_status == demand.status
+    assert transition_audits(demand) == [c.action for c in changes[1:]]
+    return changes
+
+
+def assert_audit_chain_holds():
+    """`manage.py verify_audit_chain` walks every record (it fails at the first broken link)."""
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    assert out.getvalue().strip() == f"audit chain intact: {AuditLog.objects.count()} rows"
+
+
+def test_the_same_transition_from_many_threads_with_one_version_changes_the_demand_once(people_world):
+    world = people_world
+    sp = world.people.specialist
+    demand = register(world)
+    version = demand.version
+    start = threading.Barrier(THREADS)
+
+    def start_preparation():
+        start.wait(JOIN_TIMEOUT)
+        return workflow.start_preparation(Demand.objects.get(pk=demand.pk), by=sp, expected_version=version)
+
+    results = in_threads(*([start_preparation] * THREADS))
+
+    won = [r for r in results if isinstance(r, Demand)]
+    stale = [r for r in results if isinstance(r, workflow.StaleDemandError)]
+    assert (len(won), len(stale)) == (1, THREADS - 1), results
+    assert all("已被他人更新" in e.messages[0] for e in stale)
+    demand.refresh_from_db()
+    assert (demand.status, demand.version) == (S.PREPARING, version + 1)
+    assert StatusChange.objects.filter(demand=demand, action="start_preparation").count() == 1
+    assert transition_audits(demand) == ["start_preparation"]
+    assert_history_is_consistent(demand)
+    assert_audit_chain_holds()
+
+
+def test_ledger_entries_and_notes_added_from_many_threads_at_once_are_all_stored(people_world):
+    """Half the threads add ledger entries (no version: the lock puts them in a row), half
+    add progress notes with the version they read, reading again when told it changed."""
+    world = people_world
+    sp = world.people.specialist
+    demand = preparing_demand(world)
+    version = demand.version
+    start = threading.Barrier(THREADS)
+    retries = []
+
+    def ledger(i):
+        def work():
+            start.wait(JOIN_TIMEOUT)
+            return [
+                workflow.add_ledger_entry(
+                    Demand.objects.get(pk=demand.pk), by=sp, **(ledger_data() | {"problem": f"线程{i}的第{n}条台账"})
+                ).pk
+                for n in range(PER_THREAD)
+            ]
+
+        return work
+
+    def notes(i):
+        def work():
+            start.wait(JOIN_TIMEOUT)
+            written = []
+            for n in range(PER_THREAD):
+                for _attempt in range(100):
+                    current = Demand.objects.get(pk=demand.pk)
+                    try:
+                        note = workflow.add_note(
+                            current,
+                            by=sp,
+                            kind="progress",
+                            text=f"线程{i}的第{n}条进展",
+                            expected_version=current.version,
+                        )
+                    except workflow.StaleDemandError:
+                        retries.append(1)
+                        continue
+                    written.append(note.pk)
+                    break
+            return written
+
+        return work
+
+    results = in_threads(*(ledger(i) if i % 2 else notes(i) for i in range(THREADS)))
+
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors
+    each = (THREADS // 2) * PER_THREAD
+    entries = LedgerEntry.objects.filter(demand=demand)
+    notes_stored = Note.objects.filter(demand=demand)
+    assert entries.count() == each and notes_stored.count() == each
+    assert sorted(entries.values_list("pk", flat=True)) == sorted(pk for r in results[1::2] for pk in r)
+    assert sorted(notes_stored.values_list("pk", flat=True)) == sorted(pk for r in results[0::2] for pk in r)
+    assert len(set(entries.values_list("problem", flat=True))) == each, "every thread's own text"
+    demand.refresh_from_db()
+    assert demand.version == version + 2 * each, "every write moved the version on once: none overwrote another"
+    assert created_audits(LedgerEntry, entries.values_list("pk", flat=True)) == each
+    assert created_audits(Note, notes_stored.values_list("pk", flat=True)) == each
+    assert_history_is_consistent(demand)
+    assert_audit_chain_holds()
+
+
+RACERS = {
+    "confirm": lambda w, d: workflow.confirm(d, by=w.people.specialist, mode="direct", reason="企业需求明确"),
+    "cancel": lambda w, d: workflow.cancel(d, by=w.people.officer_jimei, reason="企业已搬迁"),
+    "withdraw": lambda w, d: workflow.withdraw(d, by=w.people.enterprise_user, reason="企业已自行解决"),
+}
+
+
+def test_different_transitions_racing_end_in_a_legal_state_with_the_history_to_match(people_world):
+    """On each of several demands in preparation, the specialist confirms, the agency cancels
+    and the enterprise withdraws at the same moment (no version: each acts on what it finds
+    under the lock). Cancelling and withdrawing both end the demand, so exactly one of them
+    wins; confirming wins too when it came first. Whatever the order, the history has one
+    step per winner, in order, and nothing from a loser."""
+    world = people_world
+    demands = [preparing_demand(world) for _ in range(4)]
+    start = threading.Barrier(len(demands) * len(RACERS))
+
+    def racer(name, demand):
+        def work():
+            start.wait(JOIN_TIMEOUT)
+            return RACERS[name](world, Demand.objects.get(pk=demand.pk))
+
+        return work
+
+    jobs = [(name, demand) for demand in demands for name in RACERS]
+    results = in_threads(*(racer(name, demand) for name, demand in jobs))
+
+    for demand in demands:
+        outcome = {name: result for (name, d), result in zip(jobs, results, strict=True) if d == demand}
+        won = {name for name, result in outcome.items() if isinstance(result, Demand)}
+        for name, result in outcome.items():
+            if name not in won:
+                assert isinstance(result, workflow.WorkflowError), result
+                assert result.code == "not_allowed_now", result.messages
+        assert won in ({"cancel"}, {"withdraw"}, {"confirm", "cancel"}, {"confirm", "withdraw"}), won
+        changes = assert_history_is_consistent(demand)
+        assert [c.action for c in changes[2:]] == sorted(won, key=lambda a: a != "confirm")
+        assert demand.status in (S.CANCELLED, S.WITHDRAWN)
+    assert_audit_chain_holds()
+
+
+PROCESSES, LEDGER_PER_PROCESS, NOTES_PER_PROCESS = 4, 3, 2
+
+
+def test_several_processes_at_once_lose_no_update(people_world, tmp_path):
+    """Separate processes, each with its own Django and database connection (as the app
+    server's workers are), on the same two demands (tests/demands/_race_process.py)."""
+    world = people_world
+    contested = register(world)
+    shared = preparing_demand(world)
+    shared_version = shared.version
+    env = dict(
+        os.environ,
+        DATABASE_URL=shared_database_url(),
+        SECRET_KEY=settings.SECRET_KEY,  # the audit chain's key
+        QUEUE_IMMEDIATE="1",
+        QI_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="qiservice.settings",
+    )
+    go = tmp_path / "go"
+    processes = []
+    for i in range(PROCESSES):
+        spec = {
+            "username": world.people.specialist.username,
+            "contested": contested.pk,
+            "version": contested.version,
+            "shared": shared.pk,
+            "ledger": LEDGER_PER_PROCESS,
+            "notes": NOTES_PER_PROCESS,
+            "tag": i,
+            "ready": str(tmp_path / f"ready-{i}"),
+            "go": str(go),
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.demands._race_process", json.dumps(spec)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while not all((tmp_path / f"ready-{i}").exists() for i in range(PROCESSES)):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in processes), [
+            p.communicate()[1][-2000:] for p in processes if p.poll() is not None
+        ]
+        time.sleep(0.05)
+    go.touch()
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=JOIN_TIMEOUT)
+        assert process.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+
+    assert sorted(r["transition"] for r in results) == ["stale"] * (PROCESSES - 1) + ["won"], results
+    contested.refresh_from_db()
+    assert (contested.status, contested.version) == (S.PREPARING, 2)
+    assert StatusChange.objects.filter(demand=contested, action="start_preparation").count() == 1
+    assert transition_audits(contested) == ["start_preparation"]
+
+    assert [(r["ledger"], r["notes"]) for r in results] == [(LEDGER_PER_PROCESS, NOTES_PER_PROCESS)] * PROCESSES
+    entries = LedgerEntry.objects.filter(demand=shared)
+    notes_stored = Note.objects.filter(demand=shared)
+    assert entries.count() == PROCESSES * LEDGER_PER_PROCESS
+    assert notes_stored.count() == PROCESSES * NOTES_PER_PROCESS
+    assert len(set(entries.values_list("problem", flat=True))) == PROCESSES * LEDGER_PER_PROCESS
+    assert len(set(notes_stored.values_list("text", flat=True))) == PROCESSES * NOTES_PER_PROCESS
+    shared.refresh_from_db()
+    assert shared.version == shared_version + PROCESSES * (LEDGER_PER_PROCESS + NOTES_PER_PROCESS)
+    assert created_audits(LedgerEntry, entries.values_list("pk", flat=True)) == PROCESSES * LEDGER_PER_PROCESS
+    assert created_audits(Note, notes_stored.values_list("pk", flat=True)) == PROCESSES * NOTES_PER_PROCESS
+    assert_history_is_consistent(contested)
+    assert_history_is_consistent(shared)
+    assert_audit_chain_holds()
 
 
 # --- told, sequentially ----------------------------------------------------------------------
