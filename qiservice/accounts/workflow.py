@@ -222,3 +222,12 @@ def reset_totp(user, *, by):
     if not deleted:
         raise ValidationError(_("该用户未启用双因素认证。"))
     audit.record(AuditEvent.TOTP_RESET, user, actor=by)
+
+
+@transaction.atomic
+def purge_login_throttles(now=None):
+    """Drop the counters that no longer matter (no lock in force, last failure outside the
+    window), so the table holds only recent failures. Their failures stay in the audit log."""
+    now = now or timezone.now()
+    stale = LoginThrottle.objects.filter(last_failure_at__lt=now - lockout.window()).exclude(locked_until__gt=now)
+    return stale.delete()[0]
