@@ -25,8 +25,11 @@ def account_key(username):
 
 
 def address_of(request):
-    """The caller's address as the rate limits see it (REMOTE_ADDR, set by the proxy)."""
-    return client_address(request) if request is not None else None
+    """The caller's address as the rate limits see it (REMOTE_ADDR, set by the proxy), or
+    None outside a real request (then only the account name is counted)."""
+    if request is None or not request.META.get("REMOTE_ADDR"):
+        return None
+    return client_address(request)
 
 
 def window():
