@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qiservice.accounts.middleware.AccountSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,12 +169,31 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password rules (等保 2.0 / ASVS; qiservice/accounts/passwords.py): length, character
+# classes, not the username, not common, not one of the last PASSWORD_HISTORY passwords.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "qiservice.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
+    {"NAME": "qiservice.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "qiservice.accounts.passwords.UsernameSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "qiservice.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": PASSWORD_HISTORY}},
 ]
+# Days after which a password must be changed before anything else (0: never expires).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+# Lockout (qiservice/accounts/lockout.py): after LOGIN_LOCKOUT_ATTEMPTS failures within
+# LOGIN_LOCKOUT_MINUTES, the account name and the address are each locked for that long (or
+# until an agency admin unlocks them). Counted in the database, so all app processes agree.
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# TOTP second factor (qiservice/accounts/totp.py). When required, agency admins without it
+# must enrol before anything else. Secrets are encrypted with TOTP_ENCRYPTION_KEY (default:
+# derived from SECRET_KEY; set it separately if SECRET_KEY may be rotated).
+TOTP_REQUIRED_FOR_ADMINS = env_bool("TOTP_REQUIRED_FOR_ADMINS", False)
+TOTP_ENCRYPTION_KEY = env_str("TOTP_ENCRYPTION_KEY", "")
+TOTP_ISSUER = env_str("TOTP_ISSUER", "厦门质量基础设施协同服务平台")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
 

@@ -71,6 +71,9 @@ class User(AbstractUser):
 
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # When the password was last set; null for accounts made before this was kept (their
+    # password's age counts from date_joined). PASSWORD_MAX_AGE_DAYS reads it.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -84,6 +87,80 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def password_set_at(self):
+        return self.password_changed_at or self.date_joined
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (the current one included), so that a new
+    password cannot be one of the last PASSWORD_HISTORY (passwords.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="password_history", verbose_name=_("用户"))
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"], name="password_history_user")]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class LockKind(models.TextChoices):
+    ACCOUNT = "account", _("账户")
+    ADDRESS = "address", _("来源地址")
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one account name or one address (lockout.py).
+
+    An account name counts whether or not such a user exists, so the answer never tells
+    which names exist. Kept in the database so every app process counts together.
+    """
+
+    kind = models.CharField(_("类型"), max_length=10, choices=LockKind.choices)
+    key = models.CharField(_("账户名或地址"), max_length=150)
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败计数")
+        verbose_name_plural = _("登录失败计数")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="unique_login_throttle")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key}"
+
+    def is_locked(self, now=None):
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
+class TotpDevice(models.Model):
+    """A user's confirmed TOTP authenticator (RFC 6238). The secret is stored encrypted
+    (totp.py) and never shown after enrolment; `last_step` is the time step of the last
+    accepted code, so the same code (or an earlier one) is never accepted twice."""
+
+    user = models.OneToOneField(User, models.CASCADE, related_name="totp_device", verbose_name=_("用户"))
+    secret = models.TextField(_("密钥（加密）"))
+    confirmed_at = models.DateTimeField(_("启用时间"), default=timezone.now)
+    last_step = models.BigIntegerField(_("最近使用的时间步"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("双因素认证器")
+        verbose_name_plural = _("双因素认证器")
+
+    def __str__(self):
+        return str(self.user)
 
 
 class RoleAssignment(models.Model):

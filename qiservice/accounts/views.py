@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,8 +18,10 @@ from qiservice.institutions.models import Institution
 from qiservice.specialists.choices import SpecialistStatus
 from qiservice.specialists.models import Specialist
 
-from . import workflow
-from .models import ApiToken
+from . import lockout, security, workflow
+from .choices import LoginFailureReason
+from .forms import LoginForm, TotpCodeForm
+from .models import ApiToken, User
 
 
 def home(request):
@@ -58,11 +62,13 @@ def home(request):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login with a rate limit per address and per username (a fixed window in
-    the cache): over the limit the attempt is refused with 429 before any password check.
-    The lockout policy proper (django-axes or equivalent) is a later issue."""
+    """Django's login behind two guards: a rate limit per address and per username (a
+    fixed window in the cache, answered 429 before any password check) and the lockout
+    (accounts/lockout.py, in the database). A user with a TOTP authenticator is not logged
+    in yet: the second step (login_totp) asks for the code."""
 
     template_name = "accounts/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
@@ -78,6 +84,59 @@ class LoginView(auth_views.LoginView):
             context["limited"] = _("登录尝试过于频繁，请5分钟后再试。")
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if security.has_totp(user):
+            self.request.session[TOTP_PENDING] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "at": timezone.now().timestamp(),
+                "next": self.get_success_url(),
+            }
+            return redirect("login_totp")
+        return super().form_valid(form)
+
+
+TOTP_PENDING = "totp_pending"
+TOTP_PENDING_SECONDS = 300
+
+
+def _pending_totp_user(request):
+    pending = request.session.get(TOTP_PENDING)
+    if not pending or timezone.now().timestamp() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
+        return None, None
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    return user, pending
+
+
+def login_totp(request):
+    """The second step of a login with TOTP: the password was right; now the code. Wrong
+    codes count towards the lockout like wrong passwords."""
+    user, pending = _pending_totp_user(request)
+    if user is None:
+        request.session.pop(TOTP_PENDING, None)
+        return redirect("login")
+    form = TotpCodeForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        address = lockout.address_of(request)
+        if lockout.active_locks(user.username, address):
+            workflow.record_login_failure(request, user.username, LoginFailureReason.LOCKED)
+            error = lockout.locked_message()
+        elif workflow.verify_totp(user, form.cleaned_data["code"]):
+            request.session.pop(TOTP_PENDING, None)
+            auth_login(request, user, backend=pending["backend"])
+            return redirect(pending.get("next") or settings.LOGIN_REDIRECT_URL)
+        else:
+            workflow.record_login_failure(request, user.username, LoginFailureReason.BAD_TOTP)
+            if lockout.active_locks(user.username, address):
+                error = lockout.locked_message()
+            else:
+                error = _("动态验证码不正确或已使用过，请输入认证器上新的验证码。")
+        if lockout.active_locks(user.username, address):
+            request.session.pop(TOTP_PENDING, None)
+    return render(request, "accounts/login_totp.html", {"form": form, "error": error})
 
 
 # Other apps add to the home page: functions (request, scope) -> context dict.

@@ -26,9 +26,12 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(_SessionAuth):
-    """The browser's login session (CSRF token required for writes)."""
+    """The browser's login session (CSRF token required for writes). Refused while the
+    user must first change an expired password or enrol TOTP (accounts.middleware)."""
 
     def authenticate(self, request, key):
+        if getattr(request, "account_block", None):
+            return None
         user = request.user
         return user if user.is_authenticated and user.is_active else None
 

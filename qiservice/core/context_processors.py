@@ -41,6 +41,7 @@ MENU = [
     ("imports:index", _("数据导入"), "导", lambda s: s.is_agency or s.is_auditor),
     ("deadlines:settings", _("时限与工作日"), "时", lambda s: s.is_agency_admin),
     ("auditlog", _("审计日志"), "审", lambda s: s.sees_everything),
+    ("security", _("账户安全管理"), "安", lambda s: s.sees_everything),
     ("exports:jobs", _("我的导出"), "出", lambda s: True),
     ("tokens", _("接口令牌"), "钥", lambda s: True),
     ("api:openapi-view", _("接口文档"), "文", lambda s: True),

@@ -55,6 +55,12 @@ class AuditEvent(models.TextChoices):
     LOGOUT = "logout", _("退出登录")
     TOKEN_CREATED = "token_created", _("创建令牌")
     TOKEN_REVOKED = "token_revoked", _("撤销令牌")
+    ACCOUNT_LOCKED = "account_locked", _("登录锁定")
+    ACCOUNT_UNLOCKED = "account_unlocked", _("解除锁定")
+    PASSWORD_CHANGED = "password_changed", _("修改密码")
+    TOTP_ENABLED = "totp_enabled", _("启用双因素认证")
+    TOTP_DISABLED = "totp_disabled", _("停用双因素认证")
+    TOTP_RESET = "totp_reset", _("重置双因素认证")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -19,7 +19,14 @@ from .models import Specialist, SpecialistStatusChange
 
 
 def new_initial_password():
-    return secrets.token_urlsafe(9)
+    """A random password that meets the password rules (accounts/passwords.py): 16
+    characters of the URL-safe alphabet, drawn again until 3 character classes occur."""
+    from qiservice.accounts.passwords import character_classes
+
+    while True:
+        password = secrets.token_urlsafe(12)
+        if character_classes(password) >= 3:
+            return password
 
 
 @transaction.atomic
