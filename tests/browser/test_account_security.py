@@ -2,28 +2,15 @@
 the QR code, the two-step login, the login history, the lockout message, and the agency's
 security page."""
 
-import os
 from datetime import timedelta
 
 import pyotp
-import pytest
 from django.utils import timezone
 
 from ..conftest import PASSWORD
-from .test_browser import ARGS, CHROMIUM, SHOTS, open_page, pytestmark  # noqa: F401 - the marks
+from .test_browser import SHOTS, open_page, pytestmark  # noqa: F401 - the marks
 
 PHONE = 375
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def no_sideways_scroll(page):
