@@ -8,6 +8,7 @@ from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
 from qiservice.core import audit
+from qiservice.core.masking import annotate_contact, api_shown
 from qiservice.core.models import AuditEvent
 
 from . import workflow
@@ -24,6 +25,15 @@ class ContactOut(Schema):
     position: str
     phone: str
     email: str
+
+    # Masked for those who may not read them in full (R6.2, qiservice/core/masking.py).
+    @staticmethod
+    def resolve_phone(obj, context):
+        return api_shown(context, obj, obj.phone)
+
+    @staticmethod
+    def resolve_email(obj, context):
+        return api_shown(context, obj, obj.email)
 
 
 class EnterpriseOut(Schema):
@@ -45,6 +55,14 @@ class EnterpriseOut(Schema):
     profile_verified_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_contact_phone(obj, context):
+        return api_shown(context, obj, obj.contact_phone)
+
+    @staticmethod
+    def resolve_contact_email(obj, context):
+        return api_shown(context, obj, obj.contact_email)
 
 
 class EnterpriseDetailOut(EnterpriseOut):
@@ -83,6 +101,7 @@ class EnterpriseFilters(Schema):
 @paginate(PageNumberPagination, page_size=25, max_page_size=200)
 def list_enterprises(request, filters: Query[EnterpriseFilters]):
     qs = Enterprise.objects.restrict(request.user).select_related("district").order_by("name", "pk")
+    qs = annotate_contact(qs, request.user)  # whether each row's contacts are shown in full
     qs = filter_queryset(EnterpriseFilterSet, filters, qs, request)
     if filters.q:
         from django.db.models import Q
