@@ -219,8 +219,6 @@ CONTENT_SECURITY_POLICY = {
     "form-action": [SELF],
     "frame-ancestors": ["'none'"],
 }
-# Path prefixes that need more, still from this origin only.
-CONTENT_SECURITY_POLICY_PATHS = {}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -47,12 +47,12 @@ def csp_header(policy):
 
 class ContentSecurityPolicyMiddleware:
     """Content-Security-Policy on every response (等保 2.0 / ASVS V14.4): scripts and styles
-    from this origin's files only, no inline scripts, no eval, no framing, forms posted back
-    to the origin. `CONTENT_SECURITY_POLICY` is the policy; `CONTENT_SECURITY_POLICY_PATHS`
-    relaxes it for a path prefix that needs more (still same-origin).
+    from this origin's files only, no inline script, no eval, no framing, forms posted back
+    to the origin (`CONTENT_SECURITY_POLICY`). Django's admin and django-ninja's Swagger UI
+    (/api/docs) run under it unchanged: both load their code from files.
 
-    Written here rather than with django-csp: the policy is one static header (no nonces,
-    no per-view decorators), plus one path whose view we do not own (django-ninja's docs)."""
+    Written here rather than with django-csp: the policy is one static header, with no
+    nonces, per-view decorators or report endpoint to manage."""
 
     HEADER = "Content-Security-Policy"
 
@@ -61,17 +61,7 @@ class ContentSecurityPolicyMiddleware:
 
         self.get_response = get_response
         self.debug = settings.DEBUG
-        self.default = csp_header(settings.CONTENT_SECURITY_POLICY)
-        self.by_path = [
-            (prefix, csp_header(settings.CONTENT_SECURITY_POLICY | extra))
-            for prefix, extra in getattr(settings, "CONTENT_SECURITY_POLICY_PATHS", {}).items()
-        ]
-
-    def policy_for(self, path):
-        for prefix, policy in self.by_path:
-            if path.startswith(prefix):
-                return policy
-        return self.default
+        self.policy = csp_header(settings.CONTENT_SECURITY_POLICY)
 
     def __call__(self, request):
         response = self.get_response(request)
@@ -79,7 +69,7 @@ class ContentSecurityPolicyMiddleware:
             return response
         if self.debug and response.status_code >= 400 and _is_technical(response):
             return response  # DEBUG's error pages style themselves inline (local runs only)
-        response[self.HEADER] = self.policy_for(request.path)
+        response[self.HEADER] = self.policy
         return response
 
 

@@ -533,10 +533,13 @@ def download_attachment(request, demand_id: int, attachment_id: int):
     attachment = workflow.attachments_visible_to(request.user, demand).filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    audit.record(AuditEvent.DOWNLOADED, attachment, actor=request.user, extra={"demand": demand.number, "via": "api"})
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    workflow.record_download(attachment, demand, by=request.user, via="api")
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -97,8 +97,19 @@ class EnterpriseFilters(Schema):
     verified: bool | None = None
 
 
-@router.get("", response=list[EnterpriseOut])
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+class AuditedPages(PageNumberPagination):
+    """Pages of enterprises: each page served is one audit record naming the enterprises it
+    showed, since the API's list carries their profiles (R6.2)."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        shown = [e.pk for e in page[self.items_attribute]]
+        audit.record(AuditEvent.VIEWED, None, actor=request.user, extra={"via": "api", "enterprises": shown})
+        return page
+
+
+@router.get("", response=list[EnterpriseOut], description="每次读取一页记入审计日志（记录所列服务对象）。")
+@paginate(AuditedPages, page_size=25, max_page_size=200)
 def list_enterprises(request, filters: Query[EnterpriseFilters]):
     qs = Enterprise.objects.restrict(request.user).select_related("district").order_by("name", "pk")
     qs = annotate_contact(qs, request.user)  # whether each row's contacts are shown in full

@@ -110,6 +110,7 @@ class EnterpriseDetailView(ObjectDetailView):
 class EnterpriseEditView(ObjectEditView):
     model = Enterprise
     form_class = EnterpriseForm
+    audit_views = True
     title_create = _("登记服务对象")
     title_edit = _("编辑服务对象")
 

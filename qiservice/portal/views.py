@@ -24,7 +24,7 @@ from qiservice.core.visibility import get_scope
 from qiservice.demands import transitions as T
 from qiservice.demands.models import Demand, ServicePlan
 from qiservice.demands.views.detail import quarter_class
-from qiservice.demands.workflow import StaleDemandError, WorkflowError
+from qiservice.demands.workflow import StaleDemandError, WorkflowError, record_download
 from qiservice.evaluations.access import awaits_evaluation
 from qiservice.evaluations.models import Evaluation
 
@@ -289,7 +289,7 @@ def attachment(request, pk, attachment_pk):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    audit.record(AuditEvent.DOWNLOADED, found, actor=request.user, extra={"demand": demand.number, "via": "portal"})
+    record_download(found, demand, by=request.user, via="portal")
     response = FileResponse(handle, as_attachment=True, filename=found.original_name, content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from qiservice.core import audit
 from qiservice.core.choices import QIField
+from qiservice.core.files import safe_file_name
 from qiservice.core.masking import annotate_contact, can_see_contact
 from qiservice.core.ratelimit import is_limited
 from qiservice.core.tables import Column
@@ -398,7 +399,7 @@ class PolicyEditView(ObjectEditView):
         policy = form.save(commit=False)
         upload = form.cleaned_data.get("file")
         if upload and hasattr(upload, "content_type"):
-            policy.file_name = upload.name[:200]
+            policy.file_name = safe_file_name(upload.name)
         elif not policy.file:
             policy.file_name = ""
         return workflow.save_policy(policy, by=self.request.user, expected_updated_at=form.expected_updated_at)

@@ -98,7 +98,8 @@ def test_key_pages_load_under_the_policy_without_a_violation(world, live_server,
     complaints["demand"] = admin.complaints()
     page = admin.visit("/enterprises/", "#object-table")
     page.fill("#id_q", "集美")
-    page.wait_for_function("!document.body.innerText.includes('厦门湖里食品有限公司')")  # htmx swapped the table
+    # htmx swapped the table (wait_for_function would eval its predicate: the policy refuses)
+    page.locator("#object-table >> text=厦门湖里食品有限公司").first.wait_for(state="detached")
     complaints["htmx"] = admin.complaints()
     page.click("button.dropdown-toggle")  # Bootstrap's script works
     page.wait_for_selector(".dropdown-menu.show")
@@ -112,5 +113,10 @@ def test_key_pages_load_under_the_policy_without_a_violation(world, live_server,
     page.click("[data-testid=portal-withdraw] summary")  # <details> opens without a script
     page.wait_for_selector("#id_reason", state="visible")
     complaints["portal demand"] = enterprise.complaints()
-
     assert {where: found for where, found in complaints.items() if found} == {}
+
+    # The listener does hear the policy: an inline handler slipped into the page is refused.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/no.png\" onerror=\"window.x=1\">')")
+    page.wait_for_timeout(500)
+    assert any("script-src" in found for found in enterprise.complaints())
+    assert page.evaluate("window.x") is None, "and the handler did not run"

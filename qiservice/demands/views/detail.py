@@ -916,12 +916,7 @@ def attachment(request, pk, attachment_pk):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    audit.record(
-        AuditEvent.DOWNLOADED,
-        found,
-        actor=request.user,
-        extra={"demand": demand.number, "trade_secret": found.is_trade_secret},
-    )
+    workflow.record_download(found, demand, by=request.user, via="web")
     response = FileResponse(handle, as_attachment=True, filename=found.original_name, content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
