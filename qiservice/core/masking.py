@@ -61,6 +61,23 @@ def shown(value, full):
     return value if full else mask_contact(value)
 
 
+def is_contact_field(name):
+    return "phone" in name or "email" in name
+
+
+def mask_changes(changes):
+    """An audit record's changes ({field: value or [old, new]}) with the values of phone and
+    e-mail fields masked."""
+    if not isinstance(changes, dict):
+        return changes
+    masked = {}
+    for name, value in changes.items():
+        if is_contact_field(str(name)):
+            value = [mask_contact(v) for v in value] if isinstance(value, list) else mask_contact(value)
+        masked[name] = value
+    return masked
+
+
 # --- the rule, per model -----------------------------------------------------------------------
 
 ALL, NONE = "all", "none"
@@ -142,7 +159,12 @@ def _account_request(scope):
     return [Q(district_id__in=districts), Q(enterprise_id__in=in_districts)]
 
 
+def _nobody(scope):
+    return []
+
+
 RULES = {
+    "core.auditlog": _nobody,  # the records' contact values: the admin only
     "enterprises.enterprise": _enterprise,
     "demands.demand": _demand,
     "specialists.specialist": _specialist,

@@ -47,6 +47,7 @@ class Column:
     batch: bool = False
     key: str = "pk"  # for a batch column: the values_list() path whose values it is given
     sensitive: bool | str = False
+    mask: object = None  # for a sensitive column: raw value -> masked raw value (default: the cell masked)
     model_field: object = field(default=None, repr=False)
 
     def bind(self, model):

@@ -14,6 +14,8 @@ from django.http import Http404, QueryDict
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from qiservice.core.masking import mask_changes
+
 from .columns import DATE, INT, TEXT, Column, to_json_text
 
 # Parameters that are not filters (the page of the list, the export's own switches).
@@ -349,7 +351,7 @@ register(
             Column("target_type_id", _("对象类型"), type=TEXT, convert=content_type_name, width=14),
             Column("target_id", width=10),
             Column("target_repr", width=30),
-            Column("changes", type=TEXT, convert=to_json_text, width=50),
+            Column("changes", type=TEXT, convert=to_json_text, width=50, sensitive=True, mask=mask_changes),
             Column("extra", type=TEXT, convert=to_json_text, width=40),
             Column("ip_address", width=16),
         ],

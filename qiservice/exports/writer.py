@@ -114,10 +114,12 @@ def _maker(ws, column):
     number_format = NUMBER_FORMATS.get(column.type)
 
     def make(raw, full=True):
+        if not full and column.mask is not None:
+            raw = column.mask(raw)
         value = cell_value(column, raw)
         if value is None:
             return None
-        if not full:
+        if not full and column.mask is None:
             value = mask_contact(value)
         if isinstance(value, str):
             return _text_cell(ws, value)

@@ -276,3 +276,29 @@ def test_the_rule_never_shows_in_full_what_the_role_may_not_see_and_masks_all_fo
                 assert full, obj
             if role == "auditor":
                 assert not full, obj
+
+
+def test_contact_values_in_the_audit_log_are_read_in_full_by_the_admin_only(world, login, contacts):
+    from qiservice.enterprises.workflow import save_enterprise
+
+    e2 = Enterprise.objects.get(name="厦门集美第二机械有限公司")
+    e2.contact_phone = "13700009999"
+    save_enterprise(e2, by=world.people.officer_jimei)
+    for role, want in (("admin", F), ("auditor", M)):
+        client = login(getattr(world.people, role))
+        assert in_html(client.get("/audit/").content.decode(), "13700009999") == want, role
+        items = client.get("/api/audit-log").json()["items"]
+        (change,) = [
+            i["changes"]["contact_phone"]
+            for i in items
+            if i["event_type"] == "updated" and i["target_id"] == str(e2.pk) and "contact_phone" in i["changes"]
+        ]
+        assert change == (["13700001002", "13700009999"] if want == F else ["137****1002", "137****9999"]), role
+        header, rows = xlsx_rows(client.get("/exports/auditlog.xlsx"))
+        at = header.index("变更内容")
+        changes = " ".join(str(row[at]) for row in rows if len(row) > at)
+        assert in_html(changes, "13700009999") == want, role
+    # The enterprise's page shows its change history: masked like its contacts.
+    for role, want in (("officer_jimei", F), ("specialist", M), ("auditor", M)):
+        html = login(getattr(world.people, role)).get(f"/enterprises/{e2.pk}/").content.decode()
+        assert in_html(html, "13700009999") == want, role

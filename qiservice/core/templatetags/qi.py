@@ -42,3 +42,9 @@ def masked(value, full=False):
     from qiservice.core.masking import shown
 
     return shown(value, bool(full))
+
+
+@register.filter
+def audit_summary(entry, full=False):
+    """An audit record's line, contact values masked unless `full`."""
+    return entry.summary_for(full_contacts=bool(full))
