@@ -182,7 +182,7 @@ def build(demand, user, *, facts=None, records=None):
         if note.is_internal and not internal:
             continue
         events.append(Event(note.created_at, note.kind, note.get_kind_display(), note.text, _name(note.author), note))
-    for entry in records.ledger:
+    for entry in records.ledger if internal else ():  # the ledger is an internal working record
         if entry.corrects_id:
             title = _("工作台账（更正 %(date)s 的记录）") % {"date": entry.corrects.entry_on.isoformat()}
         else:

@@ -239,3 +239,27 @@ def test_the_staff_list_api_gives_the_enterprise_user_no_internal_field(world, l
         "district",
         "registered_on",
     }
+
+
+def test_an_institution_still_deciding_on_a_dispatch_does_not_read_the_ledger(world, login):
+    from qiservice.demands import workflow
+    from tests.demands.conftest import ledger_data, preparation_data
+
+    people = world.people
+    demand = submit(world)
+    sp = people.specialist
+    workflow.assign(demand, world.sp_jimei, by=people.admin)
+    workflow.respond_to_assignment(demand, by=sp, accept=True)
+    workflow.start_preparation(demand, by=sp)
+    workflow.save_preparation(demand, by=sp, **preparation_data())
+    workflow.add_ledger_entry(demand, by=sp, **dict(ledger_data(), problem=LEDGER_PROBLEM))
+    workflow.confirm(demand, by=sp, mode="assisted", reason="需要检定资质")
+    workflow.escalate(demand, by=sp, reason="需要检定资质", needs="校准")
+    workflow.dispatch(demand, by=people.admin, institutions=[world.metrology])
+    institution = login(people.institution_staff)
+    page = institution.get(f"/demands/{demand.pk}/").content.decode()
+    assert demand.number in page and 'data-action="accept_dispatch"' in page, "they see what they are asked"
+    assert LEDGER_PROBLEM not in page and RISK_NOTE not in page
+    assert institution.get(f"/exports/ledger_demand.xlsx?demand={demand.pk}").status_code == 403
+    workflow.accept_dispatch(demand, by=people.institution_staff)
+    assert LEDGER_PROBLEM in institution.get(f"/demands/{demand.pk}/").content.decode()

@@ -194,7 +194,8 @@ def detail(request, pk):
         "agreements": records.agreements,
         "plans": records.plans,
         "escalations": records.escalations,
-        "ledger_rows": ledger_rows(records.ledger, viewer),
+        # The ledger is an internal working record (like its exports and documents).
+        "ledger_rows": ledger_rows(records.ledger, viewer) if viewer.sees_internal else [],
         "summary": demand.summary if facts.has_summary else None,
         "attachments": records.attachments,
         "events": events,
