@@ -115,6 +115,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qiservice.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qiservice.core.middleware.LanguageMiddleware",
@@ -222,6 +223,22 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")  # never served di
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (qiservice/core/middleware.py): this origin's
+# script and style files only (no inline script, no eval), images also as data: URIs
+# (Bootstrap's icons), no plugins, no framing, forms posted back to this origin.
+SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": ["'none'"],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": ["'none'"],
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

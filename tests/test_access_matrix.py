@@ -80,6 +80,7 @@ def test_access(world, login, module, method, path, expected, body):
         with transaction.atomic():
             response = _request(client, method, url, path, body)
             transaction.set_rollback(True)
+        wrong += _unsafe_policy(response)
         want = expected[role]
         if want == LOGIN:
             ok = response.status_code == 302 and response["Location"].startswith("/login/")
@@ -88,6 +89,20 @@ def test_access(world, login, module, method, path, expected, body):
         if not ok:
             wrong.append(f"{role}: expected {want}, got {response.status_code} {response.content[:120]!r}")
     assert wrong == [], f"{method} {url}:\n" + "\n".join(wrong)
+
+
+def _unsafe_policy(response):
+    """Every answer carries the Content-Security-Policy: scripts from this origin's files
+    only (no inline script, no eval), no framing (tests/core/test_security_headers.py)."""
+    header = response.get("Content-Security-Policy", "")
+    policy = {words[0]: words[1:] for words in (part.split() for part in header.split(";")) if words}
+    if (
+        policy.get("script-src") != ["'self'"]
+        or "'unsafe-eval'" in header
+        or policy.get("frame-ancestors") != ["'none'"]
+    ):
+        return [f"Content-Security-Policy missing or unsafe: {header!r}"]
+    return []
 
 
 def _ui_patterns(resolver=None, prefix=""):

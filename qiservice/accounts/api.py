@@ -7,6 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from qiservice.api.common import filter_queryset
 from qiservice.core.audit_views import AuditLogFilterSet
+from qiservice.core.masking import mask_changes
 from qiservice.core.models import AuditLog
 from qiservice.core.visibility import get_scope
 
@@ -68,6 +69,13 @@ class AuditLogOut(Schema):
     @staticmethod
     def resolve_target_type(obj):
         return obj.target_type.model if obj.target_type_id else None
+
+    @staticmethod
+    def resolve_changes(obj, context):
+        """Phone numbers and e-mail addresses in full for the admin only (R6.2)."""
+        request = (context or {}).get("request")
+        full = get_scope(getattr(request, "user", None)).is_agency_admin
+        return obj.changes if full else mask_changes(obj.changes)
 
 
 class AuditLogFilters(Schema):

@@ -55,5 +55,13 @@ class AuditLogListView(ObjectListView):
     def has_permission(self):
         return get_scope(self.request.user).sees_everything
 
+    def get(self, request):
+        # Contact values in the records are for the admin; the auditor reads them masked.
+        if not get_scope(request.user).is_agency_admin:
+            self.columns = tuple(
+                Column("masked_summary", c.label) if c.accessor == "summary" else c for c in self.columns
+            )
+        return super().get(request)
+
     def get_queryset(self):
         return AuditLog.objects.visible_to_user(self.request.user).select_related("target_type")

@@ -150,10 +150,21 @@ class AuditLog(models.Model):
     @property
     def summary(self):
         """A short line of what changed, for the list page."""
+        return self.summary_for(full_contacts=True)
+
+    @property
+    def masked_summary(self):
+        """The same line with phone numbers and e-mail addresses masked (R6.2)."""
+        return self.summary_for(full_contacts=False)
+
+    def summary_for(self, full_contacts):
+        from .masking import mask_changes
+
         parts = []
         if self.event_type == AuditEvent.CREATED:
             return ""
-        for name, value in (self.changes or {}).items():
+        changes = self.changes if full_contacts else mask_changes(self.changes)
+        for name, value in (changes or {}).items():
             if isinstance(value, list) and len(value) == 2 and self.event_type == AuditEvent.UPDATED:
                 parts.append(f"{name}: {value[0]} → {value[1]}")
             else:

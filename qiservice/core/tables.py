@@ -46,3 +46,14 @@ class Column:
 
 def detail_url(name, obj):
     return reverse(name, args=[obj.pk])
+
+
+class ContactColumn(Column):
+    """A phone number or e-mail address: in full only where the viewer may read it (the
+    row's `contact_full`, from `masking.annotate_contact` in the list's queryset); masked
+    otherwise, also when the list forgot to annotate (R6.2)."""
+
+    def render(self, obj):
+        from .masking import CONTACT_FULL, shown
+
+        return format_html("{}", shown(self.value(obj), getattr(obj, CONTACT_FULL, False)))

@@ -147,6 +147,7 @@ class ObjectEditView(ScopedObjectMixin, View):
     action = "change"
     title_create = ""
     title_edit = ""
+    audit_views = False  # the form shows every field: record each time it is opened (R6.2)
 
     def may_create(self):
         return False
@@ -179,6 +180,8 @@ class ObjectEditView(ScopedObjectMixin, View):
 
     def get(self, request, pk=None):
         obj = self.get_object(pk) if pk is not None else self.new_object()
+        if self.audit_views and obj.pk:
+            audit.record(AuditEvent.VIEWED, obj, actor=request.user, extra={"via": "edit"})
         return self.render_form(obj, self.get_form(obj), self.get_formsets(obj))
 
     def post(self, request, pk=None):

@@ -6,7 +6,7 @@ rules function in `workflow.py`. A refusal by the rules is 422 with the Chinese 
 nothing written; a stale `version` is 409.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.urls import reverse
@@ -82,6 +82,10 @@ def doc(text):
 
 
 def _demand(request, demand_id, action="view"):
+    if get_scope(request.user).is_enterprise_only:
+        # The staff record holds internal notes, the ledger and the preparation: enterprise
+        # users read and act on their demands through /api/portal/demands/{id}.
+        raise Http404
     return get_scoped(Demand, request.user, demand_id, action)
 
 
@@ -171,13 +175,16 @@ def list_demands(request, filters: Query[DemandFilters]):
 
 @router.post(
     "",
-    response={201: DemandDetailOut, 422: Error},
+    response={201: DemandDetailOut, 403: Error, 422: Error},
     summary="登记需求（附录A）",
     description=doc(
         "8.1 — 登记需求。服务专员登记的需求由其本人承办；服务对象须在您可编辑的范围内，否则 422（loc 为 enterprise）。"
+        "服务对象（企业用户）通过企业门户提交需求（POST /api/portal/demands），在这里为 403。"
     ),
 )
 def register_demand(request, payload: DemandIn):
+    if get_scope(request.user).is_enterprise_only:
+        raise PermissionDenied(_("服务对象请通过企业门户提交需求（/api/portal/demands）。"))
     enterprise = Enterprise.objects.restrict(request.user, "change").filter(pk=payload.enterprise).first()
     if enterprise is None:
         raise _invalid(["enterprise"], _("该服务对象不存在，或您无权为其登记需求。"))
@@ -193,6 +200,7 @@ def register_demand(request, payload: DemandIn):
     description=(
         "附录A各项、当前状态、服务准备、协议、方案与步骤、上报与派单、台账、总结、评价总分、您可见的附件，"
         "以及您当前可执行的操作（allowed_actions，missing 为尚缺的前置记录）。每次查看记入审计日志。"
+        "服务对象（企业用户）通过 /api/portal/demands/{id} 查看，该需求的各个 /api/demands/{id} 接口对其为 404。"
     ),
 )
 def get_demand(request, demand_id: int):
@@ -205,7 +213,10 @@ def get_demand(request, demand_id: int):
     "/{int:demand_id}/timeline",
     response={200: list[EventOut], 404: Error},
     summary="需求时间线",
-    description="状态变更与各项记录按时间排列；服务对象看不到管理机构的内部工作指示，也看不到无权查看的商业秘密附件。",
+    description=(
+        "状态变更与各项记录按时间排列；看不到无权查看的商业秘密附件。"
+        "服务对象（企业用户）通过 /api/portal/demands/{id} 查看进展，在这里为 404。"
+    ),
 )
 def get_timeline(request, demand_id: int):
     demand = _demand(request, demand_id)
@@ -522,10 +533,13 @@ def download_attachment(request, demand_id: int, attachment_id: int):
     attachment = workflow.attachments_visible_to(request.user, demand).filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    audit.record(AuditEvent.DOWNLOADED, attachment, actor=request.user, extra={"demand": demand.number, "via": "api"})
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    workflow.record_download(attachment, demand, by=request.user, via="api")
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from qiservice.core.choices import QIField
+from qiservice.core.masking import api_shown
 from qiservice.enterprises.choices import EnterpriseSize
 
 from .choices import AttachmentStage, DemandSource, NoteKind, RiskKind, ServiceMethod, ServiceMode
@@ -233,6 +234,15 @@ class DemandDetailOut(Schema):
         alias="visible_attachments", description="调用者可见的附件（商业秘密附件仅承办人员与管理机构管理员可见）"
     )
     allowed_actions: list[ActionOut] = Field(description="调用者当前可执行的流程操作")
+
+    # Masked for those who may not read them in full (R6.2, qiservice/core/masking.py).
+    @staticmethod
+    def resolve_contact_phone(obj, context):
+        return api_shown(context, obj, obj.contact_phone)
+
+    @staticmethod
+    def resolve_contact_email(obj, context):
+        return api_shown(context, obj, obj.contact_email)
 
     # A missing one-to-one record reads as None (Django raises an AttributeError subclass).
     @staticmethod

@@ -10,6 +10,7 @@ those who may not see them. The number of queries does not grow with the records
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -66,6 +67,26 @@ def sees_internal(scope, demand, facts):
     if scope.is_specialist and demand.specialist_id == scope.specialist_id:
         return True
     return T.accepted_institution(scope, demand, facts)
+
+
+def internal_demands(user):
+    """`sees_internal` as a query: the demands whose internal records (the ledger, the
+    preparation, internal notes, dispatch answers) the user reads; a subquery of ids."""
+    from .models import Demand, Dispatch
+
+    scope = get_scope(user)
+    demands = Demand.objects.all()
+    if scope.is_agency_admin or scope.is_auditor:
+        return demands.values("pk")
+    q = Q(pk__in=[])
+    if scope.district_ids:
+        q |= Q(district_id__in=scope.district_ids)
+    if scope.is_specialist:
+        q |= Q(specialist_id=scope.specialist_id)
+    if scope.institution_ids:
+        accepted = Dispatch.objects.filter(institution_id__in=scope.institution_ids, status=DispatchStatus.ACCEPTED)
+        q |= Q(pk__in=accepted.values("escalation__demand_id"))
+    return demands.filter(q).values("pk")
 
 
 def _attach(events, action, records, own_event, text):
@@ -161,7 +182,7 @@ def build(demand, user, *, facts=None, records=None):
         if note.is_internal and not internal:
             continue
         events.append(Event(note.created_at, note.kind, note.get_kind_display(), note.text, _name(note.author), note))
-    for entry in records.ledger:
+    for entry in records.ledger if internal else ():  # the ledger is an internal working record
         if entry.corrects_id:
             title = _("工作台账（更正 %(date)s 的记录）") % {"date": entry.corrects.entry_on.isoformat()}
         else:

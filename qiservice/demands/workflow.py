@@ -7,7 +7,9 @@ for a transition, and the audit log. When the caller passes the version they loa
 someone else changed the demand since, nothing is written and they are told so.
 """
 
+import codecs
 import hashlib
+import zipfile
 from pathlib import PurePosixPath
 
 import filetype
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from qiservice.core import audit
 from qiservice.core.choices import QIField
+from qiservice.core.files import safe_file_name
 from qiservice.core.models import AuditEvent
 from qiservice.core.validators import normalize_phone, validate_phone
 from qiservice.core.visibility import get_scope
@@ -1040,14 +1043,39 @@ ALLOWED_TYPES = {
 }
 
 
+SNIFF_BYTES = 8192
+# A Word or Excel file is a zip holding its main part (filetype sometimes only sees the zip).
+OFFICE_PARTS = {
+    "docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def office_type(upload, extension):
+    """The Office type of a zip upload when it holds the part its extension promises, else None."""
+    part, content_type = OFFICE_PARTS.get(extension, (None, None))
+    if part is None:
+        return None
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    return content_type if {part, "[Content_Types].xml"} <= names else None
+
+
 def sniff(head, extension):
     """The content type read from the file's first bytes, or None when refused."""
     kind = filetype.guess(head)
     if kind is None:
-        # No magic number: accept plain UTF-8 text for .txt only.
+        # No magic number: accept plain UTF-8 text (without NUL bytes) for .txt only. The
+        # head may end inside a character: decoded as a stream, not as a whole.
         if extension == "txt":
+            if b"\x00" in head:
+                return None
             try:
-                head.decode("utf-8")
+                codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
             except UnicodeDecodeError:
                 return None
             return "text/plain"
@@ -1066,7 +1094,7 @@ def add_attachment(demand, upload, *, by, stage, is_trade_secret=False, descript
         works_on(scope, demand) or is_agency_for(scope, demand) or demand.registered_by_id == by.pk,
         _("您无权为该需求上传附件。"),
     )
-    name = PurePosixPath((upload.name or "").replace("\\", "/")).name[:200]
+    name = safe_file_name(upload.name)
     extension = PurePosixPath(name).suffix.lower().lstrip(".")
     _require(name and extension in ALLOWED_TYPES, _("只能上传 PDF、图片（JPG/PNG）、Word、Excel 或文本文件。"))
     _require(
@@ -1075,10 +1103,13 @@ def add_attachment(demand, upload, *, by, stage, is_trade_secret=False, descript
     )
     _require(upload.size > 0, _("文件是空的。"))
     upload.seek(0)
-    head = upload.read(8192)
+    head = upload.read(SNIFF_BYTES)
     content_type = sniff(head, extension)
+    if content_type == "application/zip":
+        content_type = office_type(upload, extension)
     _require(content_type, _("文件内容与扩展名 .%(ext)s 不符，或不是允许的文件类型。") % {"ext": extension})
-    digest = hashlib.sha256(head)
+    upload.seek(0)
+    digest = hashlib.sha256(upload.read(SNIFF_BYTES))
     for chunk in iter(lambda: upload.read(1024 * 1024), b""):
         digest.update(chunk)
     upload.seek(0)
@@ -1097,6 +1128,17 @@ def add_attachment(demand, upload, *, by, stage, is_trade_secret=False, descript
     attachment.save()
     _touch(demand, by, "attachment", target=attachment)
     return attachment
+
+
+def record_download(attachment, demand, *, by, via):
+    """Every download of an attachment is audited, with whether it is a trade secret and
+    which door it left by (the demand page, the API, the portal) — R6.2."""
+    return audit.record(
+        AuditEvent.DOWNLOADED,
+        attachment,
+        actor=by,
+        extra={"demand": demand.number, "trade_secret": attachment.is_trade_secret, "via": via},
+    )
 
 
 def attachments_visible_to(user, demand):

@@ -153,18 +153,21 @@ def scale_note():
     return _("评价分值说明：非常满意（10分） 满意（8分） 一般（6分） 不满意（0分）")
 
 
-def specialist_phone(demand):
-    return demand.specialist.phone if demand.specialist_id else ""
+def specialist_phone(demand, full=True):
+    """The specialist's number, masked for a viewer who may not read it (R6.2)."""
+    from qiservice.core.masking import shown
+
+    return shown(demand.specialist.phone, full) if demand.specialist_id else ""
 
 
 class Contact:
     """The enterprise's contact details as the viewer may read them (masked otherwise, R6.2)."""
 
     def __init__(self, demand, sees_contact=True):
-        from qiservice.evaluations.access import mask_phone
+        from qiservice.core.masking import shown
 
         self.name = demand.contact_name
-        self.phone = demand.contact_phone if sees_contact else mask_phone(demand.contact_phone)
+        self.phone = shown(demand.contact_phone, sees_contact)
 
 
 # --- Appendix A: the demand registration form --------------------------------------------------
@@ -218,7 +221,7 @@ def registration(demand=None, *, sees_contact=True):
 LEDGER_GRID = [12, 14, 26, 14, 20, 14]
 
 
-def ledger(demand, entries, *, sees_contact=True):
+def ledger(demand, entries, *, sees_contact=True, sees_specialist=True):
     """附录B 工作台账: the title rows and the column header repeat on every page."""
     d = demand
     contact = Contact(d, sees_contact)
@@ -230,7 +233,7 @@ def ledger(demand, entries, *, sees_contact=True):
                 label(_("服务专员")),
                 value(d.specialist.name if d.specialist_id else "", 2),
                 label(_("联系电话")),
-                value(specialist_phone(d), 2),
+                value(specialist_phone(d, sees_specialist), 2),
             ],
             9,
         ),
@@ -332,7 +335,7 @@ def evaluation(demand=None, evaluation=None, *, sees_contact=True):
 # --- 8.5.1 the work summary and 8.5.2 the typical case ------------------------------------------
 
 
-def summary(demand, summary):
+def summary(demand, summary, *, sees_specialist=True):
     d = demand
     rows = [
         Row([label(_("服务对象")), value(d.enterprise.name, 3)], 10),
@@ -342,7 +345,7 @@ def summary(demand, summary):
                 label(_("服务专员")),
                 value(d.specialist.name if d.specialist_id else ""),
                 label(_("联系电话")),
-                value(specialist_phone(d)),
+                value(specialist_phone(d, sees_specialist)),
             ],
             10,
         ),

@@ -8,13 +8,15 @@ the demand's district, auditors, the assigned specialist and an institution that
 the demand (those who see the demand's internal records), not to the enterprise's users
 nor an institution still deciding on a dispatch (403). The typical case follows the case
 library's rules (a case still in review is not shown to the enterprise). The enterprise's
-phone number is masked for those who do not see contact details on the demand page.
+phone number, and the specialist's, are masked for those who may not read them in full
+(qiservice/core/masking.py).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from qiservice.core import audit
+from qiservice.core.masking import can_see_contact
 from qiservice.core.models import AuditEvent
 from qiservice.demands.models import Demand
 from qiservice.demands.transitions import hasattr_row
@@ -70,13 +72,14 @@ def build(user, demand, form):
     if not may_download(user, demand, form, viewer):
         raise PermissionDenied(_("工作台账是服务过程的内部工作记录，服务对象不能下载。"))
     sees_contact = viewer.sees_contact
+    sees_specialist = can_see_contact(user, demand.specialist) if demand.specialist_id else True
     if form == "registration":
         return content.registration(demand, sees_contact=sees_contact)
     if form == "ledger":
         entries = list(demand.ledger_entries.select_related("corrects").order_by("entry_on", "created_at", "pk"))
         if not entries:
             raise MissingContent(_("该需求还没有工作台账记录。"))
-        return content.ledger(demand, entries, sees_contact=sees_contact)
+        return content.ledger(demand, entries, sees_contact=sees_contact, sees_specialist=sees_specialist)
     if form == "evaluation":
         if not hasattr_row(demand, "evaluation"):
             raise MissingContent(_("该需求尚未收到满意度评价；如需纸质评价表，请下载空白评价表。"))
@@ -85,7 +88,7 @@ def build(user, demand, form):
     if form == "summary":
         if summary is None:
             raise MissingContent(_("该需求尚未提交工作总结。"))
-        return content.summary(demand, summary)
+        return content.summary(demand, summary, sees_specialist=sees_specialist)
     case = _case_for(user, demand)
     if case is None:
         raise MissingContent(_("该需求没有可查看的典型案例。"))

@@ -8,6 +8,7 @@ from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
 from qiservice.core import audit
+from qiservice.core.masking import annotate_contact, api_shown
 from qiservice.core.models import AuditEvent
 
 from . import workflow
@@ -24,6 +25,15 @@ class ContactOut(Schema):
     position: str
     phone: str
     email: str
+
+    # Masked for those who may not read them in full (R6.2, qiservice/core/masking.py).
+    @staticmethod
+    def resolve_phone(obj, context):
+        return api_shown(context, obj, obj.phone)
+
+    @staticmethod
+    def resolve_email(obj, context):
+        return api_shown(context, obj, obj.email)
 
 
 class EnterpriseOut(Schema):
@@ -45,6 +55,14 @@ class EnterpriseOut(Schema):
     profile_verified_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_contact_phone(obj, context):
+        return api_shown(context, obj, obj.contact_phone)
+
+    @staticmethod
+    def resolve_contact_email(obj, context):
+        return api_shown(context, obj, obj.contact_email)
 
 
 class EnterpriseDetailOut(EnterpriseOut):
@@ -79,10 +97,22 @@ class EnterpriseFilters(Schema):
     verified: bool | None = None
 
 
-@router.get("", response=list[EnterpriseOut])
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+class AuditedPages(PageNumberPagination):
+    """Pages of enterprises: each page served is one audit record naming the enterprises it
+    showed, since the API's list carries their profiles (R6.2)."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        shown = [e.pk for e in page[self.items_attribute]]
+        audit.record(AuditEvent.VIEWED, None, actor=request.user, extra={"via": "api", "enterprises": shown})
+        return page
+
+
+@router.get("", response=list[EnterpriseOut], description="每次读取一页记入审计日志（记录所列服务对象）。")
+@paginate(AuditedPages, page_size=25, max_page_size=200)
 def list_enterprises(request, filters: Query[EnterpriseFilters]):
     qs = Enterprise.objects.restrict(request.user).select_related("district").order_by("name", "pk")
+    qs = annotate_contact(qs, request.user)  # whether each row's contacts are shown in full
     qs = filter_queryset(EnterpriseFilterSet, filters, qs, request)
     if filters.q:
         from django.db.models import Q

@@ -2,7 +2,8 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from qiservice.core import audit
-from qiservice.core.tables import Column
+from qiservice.core.masking import annotate_contact, can_see_contact
+from qiservice.core.tables import Column, ContactColumn
 from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 from qiservice.core.visibility import get_scope
 
@@ -31,11 +32,13 @@ class EnterpriseListView(ObjectListView):
         Column("district", _("所在区"), sort="district__code"),
         Column("industry", _("所属行业"), sort="industry"),
         Column("size", _("企业规模"), sort="size"),
+        Column("contact_name", _("联系人")),
+        ContactColumn("contact_phone", _("联系电话")),
         Column("created_at", _("登记时间"), sort="created_at"),
     )
 
     def get_queryset(self):
-        return super().get_queryset().select_related("district")
+        return annotate_contact(super().get_queryset().select_related("district"), self.request.user)
 
     def can_create(self):
         return may_create_enterprise(self.request.user)
@@ -48,16 +51,20 @@ def enterprise_file(user, enterprise, page_number=None):
     """一企一档: the enterprise's demands the user may see, newest first, each with its
     ledger entries, agreements, summary and evaluation (newest first). A page of demands
     costs a fixed number of queries, however many records they hold."""
-    from django.db.models import Count, Prefetch
+    from django.db.models import Count, Prefetch, Q
     from django.utils.timezone import localdate
 
     from qiservice.demands.models import Agreement, Demand, LedgerEntry
+    from qiservice.demands.timeline import internal_demands
     from qiservice.demands.transitions import hasattr_row
 
     demands = Demand.objects.restrict(user).filter(enterprise=enterprise)
+    # The ledger is an internal working record: shown only on the demands whose internal
+    # records the user reads (not to the enterprise's own users).
+    ledger = LedgerEntry.objects.filter(demand_id__in=internal_demands(user))
     totals = demands.aggregate(
         demands=Count("pk", distinct=True),
-        ledger=Count("ledger_entries", distinct=True),
+        ledger=Count("ledger_entries", filter=Q(ledger_entries__in=ledger), distinct=True),
         agreements=Count("agreements", distinct=True),
         summaries=Count("summary", distinct=True),
         evaluations=Count("evaluation", distinct=True),
@@ -66,7 +73,7 @@ def enterprise_file(user, enterprise, page_number=None):
         demands.select_related("specialist", "special_task", "summary__submitted_by", "evaluation")
         .prefetch_related(
             "category_rows",
-            Prefetch("ledger_entries", LedgerEntry.objects.select_related("author")),
+            Prefetch("ledger_entries", ledger.select_related("author")),
             Prefetch("agreements", Agreement.objects.select_related("institution")),
         )
         .order_by("-registered_at", "-pk")
@@ -93,6 +100,7 @@ class EnterpriseDetailView(ObjectDetailView):
 
     def extra_context(self, obj):
         return {
+            "sees_contact": can_see_contact(self.request.user, obj),
             "contacts": obj.contacts.all(),
             "history": audit.history(obj)[:20],
             "file": enterprise_file(self.request.user, obj, self.request.GET.get("file_page")),
@@ -102,6 +110,7 @@ class EnterpriseDetailView(ObjectDetailView):
 class EnterpriseEditView(ObjectEditView):
     model = Enterprise
     form_class = EnterpriseForm
+    audit_views = True
     title_create = _("登记服务对象")
     title_edit = _("编辑服务对象")
 

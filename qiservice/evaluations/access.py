@@ -76,8 +76,8 @@ def link_problem(invitation):
 
 
 def mask_phone(phone):
-    """138****1111: enough for the enterprise to recognise its number, not to read it."""
-    phone = (phone or "").strip()
-    if len(phone) >= 8:
-        return f"{phone[:3]}****{phone[-4:]}"
-    return f"{phone[:1]}****" if phone else ""
+    """138****1111: enough for the enterprise to recognise its number, not to read it
+    (the one mask of qiservice/core/masking.py)."""
+    from qiservice.core.masking import mask_phone as mask
+
+    return mask(phone)

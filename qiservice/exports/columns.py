@@ -33,7 +33,9 @@ class Column:
     type       TEXT / INT / DECIMAL / DATE / DATETIME / BOOL / CHOICE (defaults from the field).
     choices    {stored value: label} for CHOICE (defaults to the field's choices).
     convert    a function applied to the raw value (e.g. JSON to text).
-    sensitive  a phone number or e-mail address: masked for the read-only auditor.
+    sensitive  a phone number or e-mail address, masked per row for those who may not read it
+               in full (qiservice/core/masking.py): True for the row's own object, or the
+               path to the object it belongs to ("demand", "demand__specialist").
     """
 
     accessor: object
@@ -44,7 +46,8 @@ class Column:
     convert: object = None
     batch: bool = False
     key: str = "pk"  # for a batch column: the values_list() path whose values it is given
-    sensitive: bool = False
+    sensitive: bool | str = False
+    mask: object = None  # for a sensitive column: raw value -> masked raw value (default: the cell masked)
     model_field: object = field(default=None, repr=False)
 
     def bind(self, model):
@@ -113,26 +116,6 @@ def _local_zone():
 ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 # A text cell starting with one of these could be read as a formula (CSV/DDE injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def mask_phone(value):
-    value = str(value or "")
-    if len(value) <= 4:
-        return "*" * len(value)
-    keep = 3 if len(value) >= 11 else 1
-    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
-
-
-def mask_email(value):
-    value = str(value or "")
-    if "@" not in value:
-        return mask_phone(value)
-    name, domain = value.split("@", 1)
-    return (name[:1] + "***@" + domain) if name else "***@" + domain
-
-
-def mask(value):
-    return mask_email(value) if "@" in str(value or "") else mask_phone(value)
 
 
 def cell_value(column, raw):

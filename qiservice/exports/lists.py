@@ -9,6 +9,7 @@ from qiservice.accounts.models import District
 from qiservice.core.tables import Column
 from qiservice.core.views import ObjectListView
 from qiservice.demands.models import Demand, LedgerEntry
+from qiservice.demands.timeline import internal_demands
 from qiservice.evaluations.choices import EvaluationChannel
 from qiservice.evaluations.models import Evaluation
 from qiservice.specialists.models import Specialist
@@ -70,7 +71,10 @@ class LedgerListView(ObjectListView):
     )
 
     def get_queryset(self):
-        return LedgerEntry.objects.filter(demand_id__in=visible_demand_ids(self.request.user)).select_related(
+        # The ledger is an internal working record: only of the demands whose internal
+        # records the user reads (never the enterprise's users, nor an institution still
+        # deciding on a dispatch).
+        return LedgerEntry.objects.filter(demand_id__in=internal_demands(self.request.user)).select_related(
             "demand__enterprise", "demand__specialist", "author"
         )
 

@@ -14,6 +14,8 @@ from django.http import Http404, QueryDict
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from qiservice.core.masking import mask_changes
+
 from .columns import DATE, INT, TEXT, Column, to_json_text
 
 # Parameters that are not filters (the page of the list, the export's own switches).
@@ -255,9 +257,9 @@ LEDGER_COLUMNS = [
     Column("demand__enterprise__name", _("服务对象"), width=30),
     Column(demand_categories, _("服务事项"), batch=True, key="demand_id", width=20),
     Column("demand__contact_name", _("联系人"), width=10),
-    Column("demand__contact_phone", _("联系电话"), width=15, sensitive=True),
+    Column("demand__contact_phone", _("联系电话"), width=15, sensitive="demand"),
     Column("demand__specialist__name", _("服务专员"), width=10),
-    Column("demand__specialist__phone", _("服务专员联系电话"), width=15, sensitive=True),
+    Column("demand__specialist__phone", _("服务专员联系电话"), width=15, sensitive="demand__specialist"),
     Column("entry_on"),
     Column("enterprise_contact", width=14),
     Column("problem", width=40),
@@ -280,10 +282,24 @@ register(
 )
 
 
-def one_demand_ledger(user, params):
-    from qiservice.demands.models import Demand, LedgerEntry
+def _ledger_demand(user, params):
+    """The demand of a one-demand ledger: in the user's scope (404), and one whose internal
+    records they read (403: the ledger is not for the enterprise's users)."""
+    from qiservice.core.visibility import get_scope
+    from qiservice.demands import timeline
+    from qiservice.demands import transitions as T
+    from qiservice.demands.models import Demand
 
     demand = Demand.objects.get_for(user, params.get("demand"))
+    if not timeline.sees_internal(get_scope(user), demand, T.Facts.of(demand)):
+        raise PermissionDenied(_("工作台账是服务过程的内部工作记录，服务对象不能下载。"))
+    return demand
+
+
+def one_demand_ledger(user, params):
+    from qiservice.demands.models import LedgerEntry
+
+    demand = _ledger_demand(user, params)
     return LedgerEntry.objects.filter(demand=demand).order_by("entry_on", "created_at", "pk")
 
 
@@ -291,17 +307,16 @@ def one_demand_header(user, params):
     """Appendix B's header: 服务对象 · 服务事项 · 联系人 · 联系电话 · 服务专员 · 联系电话."""
     from qiservice.demands.models import Demand
 
-    demand = Demand.objects.select_related("enterprise", "specialist").get(
-        pk=Demand.objects.get_for(user, params.get("demand")).pk
-    )
+    demand = Demand.objects.select_related("enterprise", "specialist").get(pk=_ledger_demand(user, params).pk)
     specialist = demand.specialist
+    # A contact line names its object: the writer masks it unless the user may read it.
     return [
         (_("服务对象"), demand.enterprise.name),
         (_("服务事项"), demand.service_matter),
         (_("联系人"), demand.contact_name),
-        (_("联系电话"), demand.contact_phone, True),
+        (_("联系电话"), demand.contact_phone, demand),
         (_("服务专员"), specialist.name if specialist else ""),
-        (_("联系电话"), specialist.phone if specialist else "", True),
+        (_("联系电话"), specialist.phone if specialist else "", specialist),
     ]
 
 
@@ -336,7 +351,7 @@ register(
             Column("target_type_id", _("对象类型"), type=TEXT, convert=content_type_name, width=14),
             Column("target_id", width=10),
             Column("target_repr", width=30),
-            Column("changes", type=TEXT, convert=to_json_text, width=50),
+            Column("changes", type=TEXT, convert=to_json_text, width=50, sensitive=True, mask=mask_changes),
             Column("extra", type=TEXT, convert=to_json_text, width=40),
             Column("ip_address", width=16),
         ],

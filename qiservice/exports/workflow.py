@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from qiservice.core import audit
 from qiservice.core.models import AuditEvent
-from qiservice.core.visibility import get_scope
 
 from .choices import ExportStatus
 from .models import ExportJob
@@ -26,12 +25,6 @@ from .registry import InvalidFilters, dict_to_params, get_export, params_to_dict
 from .writer import write_export
 
 log = logging.getLogger(__name__)
-
-
-def is_masked(user):
-    """The read-only auditor (leader) gets phone numbers and e-mail addresses masked."""
-    scope = get_scope(user)
-    return scope.is_auditor and not scope.is_agency
 
 
 def prepare(name, user, params):
@@ -67,7 +60,7 @@ def export_now(export, queryset, user, params):
     with the file object rewound."""
     header = export.header_block(user, params) if export.header_block else None
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
-    rows = write_export(export, queryset, target, masked=is_masked(user), header_block=header)
+    rows = write_export(export, queryset, target, viewer=user, header_block=header)
     target.seek(0)
     with transaction.atomic():
         record_export(user, export, params, rows)
@@ -113,7 +106,7 @@ def run_job(job_id):
             header = export.header_block(user, params) if export.header_block else None
             path.parent.mkdir(parents=True, exist_ok=True)
             rows = write_export(
-                export, queryset, str(path), masked=is_masked(user), header_block=header, progress=_progress(job.pk)
+                export, queryset, str(path), viewer=user, header_block=header, progress=_progress(job.pk)
             )
     except Exception as error:  # the job keeps the reason, in Chinese
         path.unlink(missing_ok=True)

@@ -12,19 +12,35 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .columns import DATE, DATETIME, DECIMAL, DEFAULT_WIDTHS, FORMULA_START, ILLEGAL, NUMBER_FORMATS, cell_value, mask
+from qiservice.core.masking import annotate_contact, can_see_contact, mask_contact
+
+from .columns import DATE, DATETIME, DECIMAL, DEFAULT_WIDTHS, FORMULA_START, ILLEGAL, NUMBER_FORMATS, cell_value
 
 CHUNK_SIZE = 2000
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def write_export(export, queryset, target, *, masked=False, header_block=None, progress=None):
+def _subject(column):
+    """The path to the object whose contact rule a sensitive column follows ("" = the row)."""
+    return "" if column.sensitive is True else column.sensitive
+
+
+def write_export(export, queryset, target, *, viewer=None, header_block=None, progress=None):
     """Write the rows of `queryset` through the export's columns to `target` (a path or
     a binary file object); returns the number of rows written. `progress(n)` is called
-    after every chunk."""
+    after every chunk.
+
+    Phone numbers and e-mail addresses (`sensitive` columns, and header lines naming their
+    object) are masked per row where `viewer` may not read them in full
+    (qiservice/core/masking.py); the rule is read in the same query as the row. Without a
+    viewer (the benchmark) nothing is masked."""
     with translation.override(translation.get_language() or "zh-hans"):
         columns = export.bound_columns()
+        subjects = list(dict.fromkeys(_subject(c) for c in columns if c.sensitive)) if viewer is not None else []
+        flags = [f"_contact_full_{i}" for i in range(len(subjects))]
+        for subject, flag in zip(subjects, flags, strict=True):
+            queryset = annotate_contact(queryset, viewer, prefix=subject, name=flag)
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=str(export.title)[:31])
         for index, column in enumerate(columns, start=1):
@@ -37,9 +53,11 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
         ws.freeze_panes = f"A{header_row + 1}"
         if header_block:
             ws.append([_title_cell(ws, str(export.title))])
-            for label, value, *sensitive in header_block:
-                shown = mask(value) if masked and sensitive and value else value
-                ws.append([_header_cell(ws, str(label)), _text_cell(ws, shown)])
+            for label, value, *subject in header_block:
+                # A line naming its object (label, value, obj) is a contact of that object.
+                if subject and viewer is not None and value and not can_see_contact(viewer, subject[0]):
+                    value = mask_contact(value)
+                ws.append([_header_cell(ws, str(label)), _text_cell(ws, value)])
             ws.append([])
         ws.append([_header_cell(ws, str(c.header)) for c in columns])
 
@@ -47,20 +65,22 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
         batched = [c for c in columns if c.batch]
         # The primary key (so distinct rows stay distinct) and the batch columns' key paths.
         keys = list(dict.fromkeys(["pk", *(c.key for c in batched)]))
-        paths = [*keys, *(c.accessor for c in plain)]
+        paths = [*keys, *flags, *(c.accessor for c in plain)]
         rows = queryset.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
-        makers = [_maker(ws, c, masked) for c in columns]
+        # Each sensitive column reads the flag of its subject (its index in the row).
+        flag_at = {s: len(keys) + i for i, s in enumerate(subjects)}
+        makers = [(_maker(ws, c), flag_at.get(_subject(c)) if c.sensitive else None) for c in columns]
         done = 0
         chunk = []
         for row in rows:
             chunk.append(row)
             if len(chunk) >= CHUNK_SIZE:
-                done += _write_chunk(ws, chunk, columns, batched, keys, makers)
+                done += _write_chunk(ws, chunk, columns, batched, keys, makers, len(flags))
                 chunk = []
                 if progress:
                     progress(done)
         if chunk:
-            done += _write_chunk(ws, chunk, columns, batched, keys, makers)
+            done += _write_chunk(ws, chunk, columns, batched, keys, makers, len(flags))
         if progress:
             progress(done)
         ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(done, 1)}"
@@ -68,33 +88,39 @@ def write_export(export, queryset, target, *, masked=False, header_block=None, p
     return done
 
 
-def _write_chunk(ws, chunk, columns, batched, keys, makers):
+def _write_chunk(ws, chunk, columns, batched, keys, makers, n_flags):
     """Fetch the chunk's multi-valued cells (one query per batch column), then write it."""
     position = {key: i for i, key in enumerate(keys)}
     fetched = {id(c): c.accessor({row[position[c.key]] for row in chunk}) for c in batched}
     plan = [
-        (make, fetched[id(c)] if c.batch else None, position.get(c.key))
-        for c, make in zip(columns, makers, strict=True)
+        (make, fetched[id(c)] if c.batch else None, position.get(c.key), flag)
+        for c, (make, flag) in zip(columns, makers, strict=True)
     ]
-    skip = len(keys)
+    skip = len(keys) + n_flags
     append = ws.append
     for row in chunk:
         values = iter(row[skip:])
-        append([make(extra.get(row[at]) if extra is not None else next(values)) for make, extra, at in plan])
+        append(
+            [
+                make(extra.get(row[at]) if extra is not None else next(values), flag is None or row[flag])
+                for make, extra, at, flag in plan
+            ]
+        )
     return len(chunk)
 
 
-def _maker(ws, column, masked):
-    """A function raw value -> what `ws.append` gets for one cell of this column."""
+def _maker(ws, column):
+    """A function (raw value, shown in full) -> what `ws.append` gets for one cell."""
     number_format = NUMBER_FORMATS.get(column.type)
-    sensitive = masked and column.sensitive
 
-    def make(raw):
+    def make(raw, full=True):
+        if not full and column.mask is not None:
+            raw = column.mask(raw)
         value = cell_value(column, raw)
         if value is None:
             return None
-        if sensitive:
-            value = mask(value)
+        if not full and column.mask is None:
+            value = mask_contact(value)
         if isinstance(value, str):
             return _text_cell(ws, value)
         if number_format and column.type in (DATE, DATETIME, DECIMAL):

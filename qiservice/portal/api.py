@@ -182,6 +182,11 @@ class AcknowledgeIn(Schema):
     version: int | None = Field(None, description="读取时需求的 version；需求已被更新时 409")
 
 
+class WithdrawIn(Schema):
+    reason: str = Field(description="撤回理由")
+    version: int | None = Field(None, description="读取时需求的 version；需求已被更新时 409")
+
+
 class AcknowledgedOut(Schema):
     acknowledged_at: datetime
     acknowledged_by: str
@@ -383,3 +388,22 @@ def acknowledge(request, demand_id: int, payload: AcknowledgeIn):
         "acknowledged_by": plan.acknowledged_by.display_name,
         "enterprise_informed_on": plan.enterprise_informed_on,
     }
+
+
+@router.post(
+    "/demands/{int:demand_id}/withdraw",
+    response={200: DemandOut, 404: Error, 409: Error, 422: Error},
+    summary="撤回需求",
+    description=(
+        "服务对象撤回仍在办理中的需求，须说明理由；撤回后需求办结。"
+        "当前状态不能撤回时 422（中文原因，不作任何修改）；需求已被他人更新时 409。"
+    ),
+)
+def withdraw(request, demand_id: int, payload: WithdrawIn):
+    demand = views.get_demand(request, demand_id)
+    done = _rules(
+        workflow.withdraw_demand, demand, by=request.user, reason=payload.reason, expected_version=payload.version
+    )
+    if isinstance(done, Status):
+        return done
+    return _detail(request, views.get_demand(request, demand_id))

@@ -154,3 +154,15 @@ class MessageForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, placeholder=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs["placeholder"] = placeholder or _("写下您的问题或情况说明")
+
+
+class WithdrawForm(StyledFormMixin, forms.Form):
+    """撤回需求: the enterprise no longer needs the service (its reason is kept)."""
+
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写撤回理由。")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -24,13 +24,13 @@ from qiservice.core.visibility import get_scope
 from qiservice.demands import transitions as T
 from qiservice.demands.models import Demand, ServicePlan
 from qiservice.demands.views.detail import quarter_class
-from qiservice.demands.workflow import StaleDemandError, WorkflowError
+from qiservice.demands.workflow import StaleDemandError, WorkflowError, record_download
 from qiservice.evaluations.access import awaits_evaluation
 from qiservice.evaluations.models import Evaluation
 
 from . import timeline, workflow
 from .choices import MessageSide
-from .forms import DemandForm, MessageForm
+from .forms import DemandForm, MessageForm, WithdrawForm
 from .models import Message
 
 # Online submissions per user and per address (R6.2 abuse; issue 8): over it, 429.
@@ -209,6 +209,8 @@ def demand_detail(request, pk):
     if workflow.mark_messages_read(demand, by=request.user):
         context["messages_list"] = list(demand.messages.select_related("author").order_by("created_at", "pk"))
     context["message_form"] = MessageForm()
+    if may_withdraw(request.user, demand):
+        context["withdraw_form"] = WithdrawForm(initial={"version": demand.version})
     context["evaluation_url"] = (
         reverse("evaluations:portal", args=[demand.pk]) + "?next=" + reverse("portal:demand", args=[demand.pk])
     )
@@ -229,6 +231,34 @@ def acknowledge(request, pk):
     else:
         messages.success(request, _("已确认知悉服务协议和服务方案，服务方已收到通知。"))
     return redirect(reverse("portal:demand", args=[demand.pk]) + "#plan")
+
+
+def may_withdraw(user, demand):
+    """Whether the transition table lets this user withdraw the demand now."""
+    return T.TRANSITIONS["withdraw"].allowed_for(get_scope(user), demand, T.Facts.of(demand))
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    """撤回需求: the enterprise withdraws an open demand, with its reason (the rules of
+    `demands.workflow.withdraw`; the staff's withdraw page is not for enterprise users)."""
+    demand = get_demand(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(reverse("portal:demand", args=[demand.pk]) + "#withdraw")
+    try:
+        workflow.withdraw_demand(
+            demand, by=request.user, reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"]
+        )
+    except StaleDemandError as error:
+        messages.warning(request, " ".join(error.messages))
+    except WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("需求已撤回。"))
+    return redirect("portal:demand", pk=demand.pk)
 
 
 @login_required
@@ -259,7 +289,7 @@ def attachment(request, pk, attachment_pk):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    audit.record(AuditEvent.DOWNLOADED, found, actor=request.user, extra={"demand": demand.number, "via": "portal"})
+    record_download(found, demand, by=request.user, via="portal")
     response = FileResponse(handle, as_attachment=True, filename=found.original_name, content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response

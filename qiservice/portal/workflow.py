@@ -240,6 +240,17 @@ def acknowledge_plan(demand, *, by, expected_version=None):
     return plan
 
 
+# --- withdrawing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def withdraw_demand(demand, *, by, reason, expected_version=None):
+    """The enterprise withdraws its demand: the transition table's `withdraw`, from the portal."""
+    scope = get_scope(by)
+    _require(T.enterprise(scope, demand, None), _("只有该服务对象的用户可以撤回需求。"), code="not_permitted")
+    return demand_workflow.withdraw(demand, by=by, reason=reason, expected_version=expected_version)
+
+
 # --- 8.4.2 d messages ----------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from qiservice.core import audit
 from qiservice.core.choices import QIField
+from qiservice.core.files import safe_file_name
+from qiservice.core.masking import annotate_contact, can_see_contact
 from qiservice.core.ratelimit import is_limited
 from qiservice.core.tables import Column
 from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView
@@ -249,10 +251,11 @@ def verification_queue(request):
     if not _may_verify(request.user):
         raise PermissionDenied
     status = request.GET.get("status", AccountRequestStatus.PENDING)
-    queryset = (
+    queryset = annotate_contact(  # phone and e-mail masked for those who may not read them (R6.2)
         EnterpriseAccountRequest.objects.restrict(request.user)
         .select_related("user", "district", "enterprise", "decided_by")
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk"),
+        request.user,
     )
     if status in AccountRequestStatus.values:
         queryset = queryset.filter(status=status)
@@ -285,6 +288,7 @@ def _row(request, item, error=None):
         return redirect("public:verification_queue")
     item.approve_form = ApproveForm(user=request.user, prefix=f"r{item.pk}", initial=_approve_initial(item))
     item.needs_enterprise = item.enterprise_id is None and item.status == AccountRequestStatus.PENDING
+    item.contact_full = can_see_contact(request.user, item)
     return render(request, "public/_request_row.html", {"item": item, "error": error, "can_change": True})
 
 
@@ -395,7 +399,7 @@ class PolicyEditView(ObjectEditView):
         policy = form.save(commit=False)
         upload = form.cleaned_data.get("file")
         if upload and hasattr(upload, "content_type"):
-            policy.file_name = upload.name[:200]
+            policy.file_name = safe_file_name(upload.name)
         elif not policy.file:
             policy.file_name = ""
         return workflow.save_policy(policy, by=self.request.user, expected_updated_at=form.expected_updated_at)

@@ -7,6 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
+from qiservice.core.masking import annotate_contact, api_shown
 
 from . import workflow
 from .filtersets import SpecialistFilterSet
@@ -58,6 +59,15 @@ class SpecialistOut(Schema):
     def resolve_fields(obj):
         return list(obj.fields.all())
 
+    # Masked for those who may not read them in full (R6.2, qiservice/core/masking.py).
+    @staticmethod
+    def resolve_phone(obj, context):
+        return api_shown(context, obj, obj.phone)
+
+    @staticmethod
+    def resolve_email(obj, context):
+        return api_shown(context, obj, obj.email)
+
 
 class SpecialistDetailOut(SpecialistOut):
     status_changes: list[StatusChangeOut]
@@ -105,6 +115,7 @@ class SpecialistFilters(Schema):
 @paginate(PageNumberPagination, page_size=25, max_page_size=200)
 def list_specialists(request, filters: Query[SpecialistFilters]):
     qs = Specialist.objects.restrict(request.user).select_related("district").prefetch_related("fields")
+    qs = annotate_contact(qs, request.user)  # whether each row's contacts are shown in full
     qs = filter_queryset(SpecialistFilterSet, filters, qs.order_by("name", "pk"), request).distinct()
     if filters.q:
         qs = qs.filter(name__icontains=filters.q)

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from qiservice.core.tables import Column
+from qiservice.core.masking import annotate_contact, can_see_contact, shown
+from qiservice.core.tables import Column, ContactColumn
 from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedObjectMixin
 from qiservice.core.visibility import get_scope
 from qiservice.evaluations.stats import specialist_satisfaction
@@ -39,13 +40,15 @@ class SpecialistListView(ObjectListView):
         Column("name", gettext_lazy("姓名"), sort="name", link=True, primary=True),
         Column("district", gettext_lazy("所属区"), sort="district__code"),
         Column("employer", gettext_lazy("工作单位"), sort="employer"),
+        ContactColumn("phone", gettext_lazy("联系电话")),
         Column("field_labels", gettext_lazy("专业领域")),
         Column("capacity", gettext_lazy("承接上限"), sort="capacity"),
         Column("status", gettext_lazy("状态"), sort="status", badge=SpecialistStatus.badge),
     )
 
     def get_queryset(self):
-        return super().get_queryset().select_related("district").prefetch_related("fields")
+        queryset = super().get_queryset().select_related("district").prefetch_related("fields")
+        return annotate_contact(queryset, self.request.user)
 
     def filter_queryset(self, queryset):
         queryset, filterset = super().filter_queryset(queryset)
@@ -61,7 +64,11 @@ class SpecialistDetailView(ObjectDetailView):
 
     def extra_context(self, obj):
         manages = manages_pool(self.request.user, obj)
+        full = can_see_contact(self.request.user, obj)
         return {
+            "phone": shown(obj.phone, full),
+            "email": shown(obj.email, full),
+            "sees_contact": full,
             "fields": obj.fields.all(),
             "status_changes": obj.status_changes.select_related("changed_by"),
             "status_form": StatusChangeForm(specialist=obj) if manages else None,

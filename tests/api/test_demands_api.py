@@ -95,7 +95,6 @@ def test_a_missing_record_is_named_and_nothing_changes(world):
 @pytest.mark.parametrize(
     ("role", "action", "body"),
     [
-        ("enterprise_user", "start_preparation", {}),
         ("officer_jimei", "start_preparation", {}),
         ("specialist", "cancel", {"reason": "不需要了"}),
     ],
@@ -131,9 +130,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(world):
     assert response.status_code == 409
     assert "已被他人更新" in response.json()["detail"]
     assert snapshot(pk) == before
-    stale_action = As(world.people.enterprise_user).post(
-        f"/{pk}/actions/withdraw", {"reason": "不需要了", "version": created["version"]}
-    )
+    stale_action = sp.post(f"/{pk}/actions/withdraw", {"reason": "不需要了", "version": created["version"]})
     assert stale_action.status_code == 409
     assert snapshot(pk) == before
 
@@ -219,18 +216,23 @@ def test_a_correction_must_name_an_entry_of_the_same_demand(world):
     assert demand.ledger_entries.count() == 1
 
 
-def test_internal_instructions_stay_out_of_the_enterprises_timeline(world):
+def test_internal_instructions_stay_out_of_the_enterprises_timeline(world, client):
     demand = in_service(world)
     officer = As(world.people.officer_jimei)
     note = officer.post(f"/{demand.pk}/notes", {"kind": "instruction", "text": "内部：优先安排现场核查"})
     assert note.status_code == 201, note.content
     sp_texts = [e["text"] for e in As(world.people.specialist).get(f"/{demand.pk}/timeline").json()]
-    ent_texts = [e["text"] for e in As(world.people.enterprise_user).get(f"/{demand.pk}/timeline").json()]
     assert "内部：优先安排现场核查" in sp_texts
-    assert "内部：优先安排现场核查" not in ent_texts
-    assert ent_texts, "the enterprise still follows its demand"
-    refused = As(world.people.enterprise_user).post(f"/{demand.pk}/notes", {"kind": "progress", "text": "x"})
-    assert refused.status_code == 422
+    # The enterprise follows its demand through the portal's API, whose timeline is an
+    # allow-list; the staff timeline is not theirs (404).
+    ent = As(world.people.enterprise_user)
+    assert ent.get(f"/{demand.pk}/timeline").status_code == 404
+    client.force_login(world.people.enterprise_user)
+    portal = client.get(f"/api/portal/demands/{demand.pk}").json()
+    assert portal["timeline"], "the enterprise still follows its demand"
+    assert "内部：优先安排现场核查" not in json.dumps(portal, ensure_ascii=False)
+    refused = ent.post(f"/{demand.pk}/notes", {"kind": "progress", "text": "x"})
+    assert refused.status_code == 404 and not demand.notes.filter(text="x").exists()
 
 
 # --- scope: an out-of-scope id is 404 for every endpoint ---------------------------------------
@@ -271,7 +273,11 @@ def every_operation(demand):
     return rows
 
 
-@pytest.mark.parametrize("role", ["officer_siming", "specialist_siming", "institution_staff", "outsider"])
+# The enterprise's user sees the demand, but reads and acts on it through /api/portal/: the
+# staff record (internal notes, the ledger, the preparation) is a 404 for them too.
+@pytest.mark.parametrize(
+    "role", ["officer_siming", "specialist_siming", "institution_staff", "outsider", "enterprise_user"]
+)
 def test_every_endpoint_answers_404_for_a_demand_outside_ones_scope(world, role):
     demand = in_service(world)
     workflow.add_attachment(
@@ -410,7 +416,8 @@ def upload(client, pk, name, content, **fields):
     return client.client.post(f"/api/demands/{pk}/attachments", data)
 
 
-def test_a_trade_secret_attachment_is_kept_from_those_who_may_not_see_it(world):
+def test_a_trade_secret_attachment_is_kept_from_those_who_may_not_see_it(world, client):
+    portal = client
     demand = in_service(world)
     sp, ent = As(world.people.specialist), As(world.people.enterprise_user)
     response = upload(sp, demand.pk, "工艺参数.pdf", PDF, stage="service", is_trade_secret="true", description="工艺")
@@ -421,8 +428,10 @@ def test_a_trade_secret_attachment_is_kept_from_those_who_may_not_see_it(world):
     public = upload(sp, demand.pk, "报告.pdf", PDF, stage="service").json()
 
     assert [a["id"] for a in sp.detail(demand.pk)["attachments"]] == [secret["id"], public["id"]]
-    assert [a["id"] for a in ent.detail(demand.pk)["attachments"]] == [public["id"]]
     assert ent.get(f"/{demand.pk}/attachments/{secret['id']}").status_code == 404
+    portal.force_login(world.people.enterprise_user)
+    listed = portal.get(f"/api/portal/demands/{demand.pk}").json()["attachments"]
+    assert [a["id"] for a in listed] == [public["id"]], "the enterprise's own view leaves the secret out"
     assert As(world.people.officer_jimei).get(f"/{demand.pk}/attachments/{secret['id']}").status_code == 404
     assert not AuditLog.objects.filter(event_type=AuditEvent.DOWNLOADED).exists()
 
@@ -435,10 +444,10 @@ def test_a_trade_secret_attachment_is_kept_from_those_who_may_not_see_it(world):
     assert download["Content-Disposition"].startswith("attachment;")
     logged = AuditLog.objects.get(event_type=AuditEvent.DOWNLOADED)
     assert logged.actor == world.people.specialist and logged.target_id == str(secret["id"])
-    for user, attachment in [(world.people.admin, secret), (world.people.enterprise_user, public)]:
-        response = As(user).get(f"/{demand.pk}/attachments/{attachment['id']}")
-        assert response.status_code == 200
-        assert b"".join(response.streaming_content)
+    response = As(world.people.admin).get(f"/{demand.pk}/attachments/{secret['id']}")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    response = portal.get(listed[0]["url"])  # the enterprise downloads through the portal
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     assert AuditLog.objects.filter(event_type=AuditEvent.DOWNLOADED).count() == 3
 
 

@@ -65,6 +65,23 @@ class As:
         return response.json()
 
 
+class Portal:
+    """The enterprise's user on the portal's API (/api/portal/), with a personal token: the
+    staff record of /api/demands is not theirs (404)."""
+
+    def __init__(self, user):
+        _token, key = ApiToken.issue(user, "测试")
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    def get(self, demand_id):
+        response = self.client.get(f"/api/portal/demands/{demand_id}")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def post(self, path, body):
+        return self.client.post(f"/api/portal/demands{path}", body, content_type="application/json")
+
+
 def registration(world, **overrides):
     return {
         "enterprise": world.ent_jimei.pk,
@@ -115,7 +132,8 @@ def test_the_full_direct_path(world):
     assert created["specialist"] == {"id": world.sp_jimei.pk, "name": "王建华"}
     assert created["categories"] == ["metrology", "standardization"]
     assert [a["action"] for a in created["allowed_actions"]] == ["start_preparation", "withdraw"]
-    assert ent.actions(pk) == ["withdraw"]
+    assert ent.get(f"/{pk}").status_code == 404, "the enterprise reads its demand through the portal"
+    assert Portal(world.people.enterprise_user).get(pk)["status"] == "registered"
     assert officer.actions(pk) == ["cancel"]
 
     assert [a["action"] for a in prepare_and_confirm(world, pk, "direct")["allowed_actions"]] == [
@@ -192,8 +210,12 @@ def test_the_full_assisted_path(world):
     refused = inst.post(f"/{pk}/actions/start_service", {"version": planned["version"]})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["type"] == "missing_record"
-    informed = ent.write("POST", f"/{pk}/informed", {}, pk)
-    assert informed["plans"][0]["enterprise_informed_on"] is not None
+    # The enterprise reads the plan in the portal and acknowledges it (8.4.2 c).
+    assert ent.post(f"/{pk}/informed", {}).status_code == 404
+    portal = Portal(world.people.enterprise_user)
+    acknowledged = portal.post(f"/{pk}/acknowledge", {"version": portal.get(pk)["version"]})
+    assert acknowledged.status_code == 200 and acknowledged.json()["enterprise_informed_on"] is not None
+    assert inst.detail(pk)["plans"][0]["enterprise_informed_on"] is not None
 
     assert inst.act(pk, "start_service")["status"] == "in_service"
     note = inst.write("POST", f"/{pk}/notes", {"kind": "progress", "text": "已完成首轮校准"}, pk, expected=201)
@@ -266,10 +288,16 @@ def test_an_institution_declines_and_the_agency_dispatches_again(world):
 
 
 def test_the_agency_assigns_a_web_demand_and_the_specialist_answers(world):
-    ent, officer, sp = As(world.people.enterprise_user), As(world.people.officer_jimei), As(world.people.specialist)
-    created = register(world, world.people.enterprise_user, source="web")
-    pk = created["id"]
-    assert created["specialist"] is None and created["allowed_actions"][0]["action"] == "withdraw"
+    ent, officer, sp = Portal(world.people.enterprise_user), As(world.people.officer_jimei), As(world.people.specialist)
+    # The enterprise submits online through the portal (the staff API is not theirs: 403).
+    staff = As(world.people.enterprise_user).post("", registration(world, source="web"))
+    assert staff.status_code == 403 and "企业门户" in staff.json()["detail"]
+    body = {k: v for k, v in registration(world).items() if k not in ("enterprise", "source")}
+    submitted = ent.post("", body)
+    assert submitted.status_code == 201, submitted.content
+    pk = submitted.json()["id"]
+    created = officer.detail(pk)
+    assert created["source"] == "web" and created["specialist"] is None
     assert sp.get(f"/{pk}").status_code == 404, "not the specialist's until assigned"
 
     assigned = officer.write("POST", f"/{pk}/assign", {"specialist": world.sp_jimei.pk, "note": "请跟进"}, pk)
@@ -286,4 +314,5 @@ def test_the_agency_assigns_a_web_demand_and_the_specialist_answers(world):
     accepted = sp.write("POST", f"/{pk}/assignment", {"accept": True}, pk)
     assert accepted["assignments"][0]["status"] == "accepted"
     assert sp.actions(pk) == ["start_preparation", "withdraw"]
-    assert ent.act(pk, "withdraw", reason="已自行解决")["status"] == "withdrawn"
+    withdrawn = ent.post(f"/{pk}/withdraw", {"reason": "已自行解决", "version": ent.get(pk)["version"]})
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"

@@ -15,6 +15,21 @@ def page(client, demand):
     return response.content.decode()
 
 
+def portal_page(client, demand):
+    """The enterprise's page of the demand (the staff page sends its users there)."""
+    assert client.get(f"/demands/{demand.pk}/")["Location"] == f"/portal/demands/{demand.pk}/"
+    response = client.get(f"/portal/demands/{demand.pk}/")
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def portal_offers(client, demand):
+    """What the portal's page of the demand offers its enterprise's user now."""
+    html = portal_page(client, demand)
+    marks = {"withdraw": 'data-testid="portal-withdraw"', "acknowledge": 'data-testid="portal-acknowledge"'}
+    return {name for name, mark in marks.items() if mark in html}
+
+
 def actions_in(html):
     """(offered, hinted): the actions a page offers, and those shown disabled with what
     they are missing."""

@@ -39,11 +39,10 @@ def snapshot(demand):
 @pytest.mark.parametrize(
     ("who", "action", "data", "message"),
     [
-        ("enterprise_user", "start_preparation", {}, "您无权对该需求执行“开始服务准备”。"),
         ("officer_jimei", "start_preparation", {}, "您无权对该需求执行“开始服务准备”。"),
         ("specialist", "dispatch", {"institutions": ["1"]}, "需求当前状态为“已登记”，不能执行“派单给技术机构”。"),
         ("specialist", "cancel", {"reason": "不需要了"}, "您无权对该需求执行“取消需求”。"),
-        ("enterprise_user", "close", {}, "需求当前状态为“已登记”，不能执行“办结”。"),
+        ("officer_jimei", "close", {}, "需求当前状态为“已登记”，不能执行“办结”。"),
     ],
 )
 def test_a_forbidden_action_posted_by_url_is_refused_in_chinese_and_changes_nothing(
@@ -61,9 +60,28 @@ def test_a_forbidden_action_posted_by_url_is_refused_in_chinese_and_changes_noth
 
 def test_the_form_of_a_forbidden_action_is_not_shown(world, login, register):
     demand = register()
-    response = login(world.people.enterprise_user).get(f"/demands/{demand.pk}/act/confirm/")
+    response = login(world.people.officer_jimei).get(f"/demands/{demand.pk}/act/confirm/")
     assert response.status_code == 302
     assert "需求当前状态为“已登记”，不能执行“确认需求”。" in flashed(response)
+
+
+@pytest.mark.parametrize("action", ["withdraw", "start_preparation", "close", "cancel"])
+def test_the_enterprise_user_is_sent_to_the_portal_from_every_staff_form_and_nothing_changes(
+    world, login, register, action
+):
+    """Enterprise users act on their demands in the portal (withdrawing included): a staff
+    form, shown or posted, sends them to the portal's page of the demand."""
+    demand = register()
+    before = snapshot(demand)
+    client = login(world.people.enterprise_user)
+    portal = f"/portal/demands/{demand.pk}/"
+    assert client.get(f"/demands/{demand.pk}/act/{action}/")["Location"] == portal
+    response = act(client, demand, action, {"reason": "企业已自行解决"})
+    assert response.status_code == 302 and response["Location"] == portal
+    for suffix in ("notes/add/", "plan/informed/", "attachments/upload/", "enterprise/verify/"):
+        response = post(client, demand, suffix, {"kind": "progress", "text": "企业留言"})
+        assert response.status_code == 302 and response["Location"] == portal, suffix
+    assert snapshot(demand) == before
 
 
 def test_an_unknown_action_is_404_and_out_of_scope_users_get_404_for_every_form(world, login, register):
@@ -165,7 +183,9 @@ def test_a_stale_transition_is_refused_and_the_winner_stands(world, login, regis
     sp, ent = login(world.people.specialist), login(world.people.enterprise_user)
     demand = register()
     loaded = version(demand)
-    assert act(ent, demand, "withdraw", {"reason": "企业已自行解决"}).status_code == 302
+    # The enterprise withdraws in the portal meanwhile.
+    response = ent.post(f"/portal/demands/{demand.pk}/withdraw/", {"reason": "企业已自行解决", "version": loaded})
+    assert response.status_code == 302
     response = sp.post(f"/demands/{demand.pk}/act/start_preparation/", {"version": loaded})
     html = response.content.decode()
     assert response.status_code == 200 and "该需求已被他人更新" in html
@@ -230,7 +250,7 @@ def test_the_specialist_accepts_or_declines_an_assignment_with_a_reason(world, l
     assert offered(sp, demand) == {"start_preparation", "withdraw"}
 
 
-def test_instructions_are_hidden_from_the_enterprise_but_progress_is_not(world, login, register):
+def test_instructions_and_progress_notes_stay_with_those_serving_the_demand(world, login, register):
     officer, sp, ent = (
         login(world.people.officer_jimei),
         login(world.people.specialist),
@@ -242,11 +262,16 @@ def test_instructions_are_hidden_from_the_enterprise_but_progress_is_not(world, 
     response = post(sp, demand, "notes/add/", {"kind": "instruction", "text": "专员不能下达指示"})
     assert "类型：选择一个有效的选项" in response.content.decode(), "a specialist has no instruction to give"
     assert not Note.objects.filter(text="专员不能下达指示").exists()
-    enterprise_page = page(ent, demand)
-    assert "完成现场核查" in enterprise_page and "内部：注意保密" not in enterprise_page
-    assert "内部：注意保密" in page(sp, demand)
-    response = post(ent, demand, "notes/add/", {"kind": "progress", "text": "企业留言"})
-    assert "只有承办的服务专员、技术机构或管理机构可以填写进展或工作指示。" in flashed(response)
+    assert "内部：注意保密" in page(sp, demand) and "完成现场核查" in page(officer, demand)
+    # The enterprise follows the demand in the portal, which shows neither (its own view is
+    # an allow-list: status, agreement, plan, files, messages).
+    enterprise_page = ent.get(f"/portal/demands/{demand.pk}/", follow=True).content.decode()
+    assert demand.number in enterprise_page
+    assert "完成现场核查" not in enterprise_page and "内部：注意保密" not in enterprise_page
+    assert ent.get(f"/demands/{demand.pk}/")["Location"] == f"/portal/demands/{demand.pk}/"
+    auditor = login(world.people.auditor)
+    response = post(auditor, demand, "notes/add/", {"kind": "progress", "text": "审计留言"})
+    assert response.status_code == 403 and not Note.objects.filter(text="审计留言").exists()
 
 
 # --- the ledger's edit window and corrections ----------------------------------------------------
@@ -318,10 +343,12 @@ def test_milestone_progress_is_drawn_without_inline_styles(world, login, registe
     assert "style=" not in html
     second.refresh_from_db()
     assert second.done_on == timezone.localdate()
-    enterprise = login(world.people.enterprise_user)
-    assert "更新进度" not in page(enterprise, demand)
-    response = post(enterprise, demand, f"milestones/{first.pk}/", {"progress": "100"})
+    officer = login(world.people.officer_jimei)
+    assert "更新进度" not in page(officer, demand)
+    response = post(officer, demand, f"milestones/{first.pk}/", {"progress": "100"})
     assert "只有承办的服务专员或技术机构可以更新方案进度。" in flashed(response)
+    first.refresh_from_db()
+    assert first.progress == 40
 
 
 def test_viewing_the_demand_page_is_audited(world, login, register):

@@ -52,8 +52,12 @@ def test_a_pdf_is_downloaded_by_the_assigned_people_and_every_download_is_audite
     assert attachment.content_type == "application/pdf" and attachment.size == len(PDF)
     assert "校准方案.pdf" in page(sp, demand) and "首轮方案" in page(sp, demand)
 
+    staff_url = f"/demands/{demand.pk}/attachments/{attachment.pk}/"
+    portal_url = f"/portal/demands/{demand.pk}/attachments/{attachment.pk}/"
+    # The enterprise's user downloads through the portal (sent there from the staff URL).
+    assert login(people.enterprise_user).get(staff_url)["Location"] == portal_url
     for user in (people.specialist, people.institution_staff, people.officer_jimei, people.enterprise_user):
-        response = login(user).get(f"/demands/{demand.pk}/attachments/{attachment.pk}/")
+        response = login(user).get(portal_url if user == people.enterprise_user else staff_url)
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == PDF
         assert response["Content-Disposition"].startswith("attachment;")
@@ -75,14 +79,19 @@ def test_a_trade_secret_is_served_to_the_admin_and_the_assigned_people_only(worl
     secret = Attachment.objects.get(demand=demand)
     assert secret.is_trade_secret
     url = f"/demands/{demand.pk}/attachments/{secret.pk}/"
-    for user in (people.officer_jimei, people.enterprise_user, people.auditor):
+    for user in (people.officer_jimei, people.auditor):
         client = login(user)
         assert client.get(url).status_code == 404
         assert "工艺参数.pdf" not in page(client, demand), "not even its name"
+    # The enterprise's user is sent to the portal's download, which refuses it too.
+    enterprise = login(people.enterprise_user)
+    assert enterprise.get(url, follow=True).status_code == 404
+    assert "工艺参数.pdf" not in enterprise.get(f"/portal/demands/{demand.pk}/").content.decode()
     for user in (people.admin, people.specialist, people.institution_staff):
         response = login(user).get(url)
         assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
-    assert not AuditLog.objects.filter(event_type="downloaded", actor=people.officer_jimei).exists()
+    refused = (people.officer_jimei, people.auditor, people.enterprise_user)
+    assert not AuditLog.objects.filter(event_type="downloaded", actor__in=refused).exists()
 
 
 @pytest.mark.parametrize(
@@ -124,13 +133,16 @@ def test_a_path_traversal_name_is_stored_under_a_random_name(world, login, regis
 
 def test_who_may_upload(world, login, register):
     demand = register()
-    for user in (world.people.enterprise_user, world.people.institution_staff):
-        client = login(user)
-        if user == world.people.institution_staff:
-            assert client.get(f"/demands/{demand.pk}/attachments/upload/").status_code == 404
-            continue
-        response = upload(client, demand, "a.pdf", PDF)
-        assert "您无权为该需求上传附件。" in flashed(response)
+    institution = login(world.people.institution_staff)
+    assert institution.get(f"/demands/{demand.pk}/attachments/upload/").status_code == 404
+    # The enterprise's user is sent to the portal, with nothing stored.
+    response = upload(login(world.people.enterprise_user), demand, "a.pdf", PDF)
+    assert response.status_code == 302 and response["Location"] == f"/portal/demands/{demand.pk}/"
+    # And the rules refuse them a file on a demand they did not register.
+    with pytest.raises(workflow.WorkflowError, match="您无权为该需求上传附件。"):
+        workflow.add_attachment(
+            demand, SimpleUploadedFile("a.pdf", PDF), by=world.people.enterprise_user, stage="other"
+        )
     assert login(world.people.auditor).post(f"/demands/{demand.pk}/attachments/upload/").status_code == 403
     assert not Attachment.objects.exists()
 

@@ -14,7 +14,21 @@ from qiservice.demands import workflow
 from qiservice.demands.choices import DemandStatus as S
 from qiservice.demands.models import LedgerEntry, StatusChange
 
-from ._ui import PDF, PREPARATION, act, actions_in, flashed, milestone_rows, offered, page, post, status
+from ._ui import (
+    PDF,
+    PREPARATION,
+    act,
+    actions_in,
+    flashed,
+    milestone_rows,
+    offered,
+    page,
+    portal_offers,
+    portal_page,
+    post,
+    status,
+    version,
+)
 from .conftest import RATINGS, agreement_data, ledger_data, plan_data, preparation_data
 
 TODAY = timezone.localdate
@@ -87,7 +101,7 @@ def test_the_direct_path_through_the_page_offers_each_role_only_its_actions(worl
     demand = register()
     assert offered(sp, demand) == {"start_preparation", "withdraw"}
     assert offered(officer, demand) == {"cancel", "assign"}
-    assert offered(ent, demand) == {"withdraw"}
+    assert portal_offers(ent, demand) == {"withdraw"}
     assert inst.get(f"/demands/{demand.pk}/").status_code == 404, "not dispatched to the institution"
 
     response = act(sp, demand, "start_preparation")
@@ -118,7 +132,8 @@ def test_the_direct_path_through_the_page_offers_each_role_only_its_actions(worl
     first = plan.milestones.first()
     response = post(sp, demand, f"milestones/{first.pk}/", {"progress": "50", "notes": "已摸底一半"})
     assert "“计量器具摸底”进度已更新为 50%。" in flashed(response)
-    assert "已摸底一半" in page(ent, demand)
+    assert "已摸底一半" in page(officer, demand)
+    assert 'aria-valuenow="50"' in portal_page(ent, demand), "the enterprise follows the plan's progress"
     assert offered(sp, demand) == {"switch_to_assisted", "ledger_add", "withdraw"}
     assert "服务结束前请至少填写一条工作台账" in page(sp, demand)
     assert post(sp, demand, "ledger/add/", ledger_form()).status_code == 302
@@ -171,7 +186,7 @@ def test_the_assisted_path_through_the_page_with_institution_and_agency(world, l
     assert offered(inst, demand) == {"accept_dispatch", "decline_dispatch"}
     assert offered(sp, demand) == {"ledger_add", "withdraw"}
     assert offered(officer, demand) == {"cancel", "assign"}
-    assert offered(ent, demand) == {"withdraw"}
+    assert portal_offers(ent, demand) == {"withdraw"}
     assert act(inst, demand, "accept_dispatch").status_code == 302
     assert status(demand) == S.ACCEPTED
     assert offered(inst, demand) == {"sign_agreement", "ledger_add"}
@@ -186,12 +201,13 @@ def test_the_assisted_path_through_the_page_with_institution_and_agency(world, l
     institution_page = page(inst, demand)
     assert "协助服务的方案须先告知服务对象" in institution_page
     assert offered(inst, demand) == {"mark_informed", "ledger_add"}
-    assert offered(ent, demand) == {"mark_informed", "withdraw"}
+    assert portal_offers(ent, demand) == {"acknowledge", "withdraw"}
     instruction = "请重点关注三坐标测量机的溯源链"
     assert post(officer, demand, "notes/add/", {"kind": "instruction", "text": instruction}).status_code == 302
     assert instruction in page(sp, demand) and instruction in page(inst, demand)
-    assert instruction not in page(ent, demand), "instructions are internal"
-    response = post(ent, demand, "plan/informed/", {"informed_on": TODAY().isoformat()})
+    assert instruction not in portal_page(ent, demand), "instructions are internal"
+    # The enterprise reads the plan in the portal and acknowledges it there (8.4.2 c).
+    response = ent.post(f"/portal/demands/{demand.pk}/acknowledge/", {"version": version(demand)})
     assert response.status_code == 302
     assert demand.plans.get().informed_by == people.enterprise_user
 
@@ -206,8 +222,10 @@ def test_the_assisted_path_through_the_page_with_institution_and_agency(world, l
     assert act(sp, demand, "submit_summary", summary).status_code == 302
     assert act(officer, demand, "close", {"reason": "企业未回复评价邀请"}).status_code == 302
     assert status(demand) == S.CLOSED
-    final = page(ent, demand)
-    assert "已完成首轮校准" in final and "量块未检定" in final and instruction not in final
+    assert "已完成首轮校准" in page(officer, demand) and "量块未检定" in page(officer, demand)
+    final = portal_page(ent, demand)
+    assert "已办结" in final
+    assert "已完成首轮校准" not in final and "量块未检定" not in final and instruction not in final, "internal"
 
 
 def test_an_institution_declines_with_a_reason_the_agency_sees_and_the_enterprise_does_not(world, login, register):
@@ -225,7 +243,7 @@ def test_an_institution_declines_with_a_reason_the_agency_sees_and_the_enterpris
     assert response.status_code == 302
     assert status(demand) == S.ESCALATED
     assert "本月检定排期已满" in page(officer, demand)
-    assert "本月检定排期已满" not in page(login(people.enterprise_user), demand)
+    assert "本月检定排期已满" not in portal_page(login(people.enterprise_user), demand)
     assert inst.get(f"/demands/{demand.pk}/").status_code == 404, "a declined dispatch is no longer theirs"
     form = officer.get(f"/demands/{demand.pk}/act/dispatch/").content.decode()
     assert world.testing.name in form and world.metrology.name not in form, "not offered twice"
@@ -347,11 +365,19 @@ def test_at_every_stage_each_role_is_offered_exactly_its_transitions(world, logi
     facts = T.Facts.of(demand)
     for role in ROLES:
         user = getattr(world.people, role)
-        response = login(user).get(f"/demands/{demand.pk}/")
+        client = login(user)
+        response = client.get(f"/demands/{demand.pk}/")
         if response.status_code == 404:
             assert not Demand.objects.restrict(user).filter(pk=demand.pk).exists()
             continue
         rows = T.available_actions(get_scope(user), demand, facts)
+        if role == "enterprise_user":
+            # Sent to the portal, which offers the one transition the enterprise takes there.
+            assert response["Location"] == f"/portal/demands/{demand.pk}/"
+            portal = client.get(response["Location"]).content.decode()
+            assert {row.action for row in rows} <= {"withdraw"}, demand.status
+            assert ('data-testid="portal-withdraw"' in portal) == bool(rows), (role, demand.status)
+            continue
         shown, disabled = actions_in(response.content.decode())
         assert (shown | disabled) & set(T.TRANSITIONS) == {row.action for row in rows}, (role, demand.status)
         assert disabled == {row.action for row in rows if row.missing(demand, facts)}, (role, demand.status)

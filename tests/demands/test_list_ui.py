@@ -162,7 +162,6 @@ def test_an_officer_never_sees_another_districts_demands(world, login, demands):
         ("specialist_siming", ["siming_sp"]),
         ("officer_jimei", ["escalated", "testing", "metrology"]),
         ("institution_staff", ["escalated"]),
-        ("enterprise_user", ["escalated", "testing", "metrology"]),
         ("outsider", []),
     ],
 )
@@ -171,9 +170,18 @@ def test_each_role_lists_only_the_demands_in_its_scope(world, login, demands, pe
     assert numbers(response) == [demands[key].number for key in expected]
 
 
+def test_the_enterprise_user_is_sent_to_the_portal_which_lists_its_own_demands(world, login, demands):
+    client = login(world.people.enterprise_user)
+    response = client.get(URL, {"q": "集美"})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    portal = client.get("/portal/").content.decode()
+    assert all(demands[key].number in portal for key in ("escalated", "testing", "metrology"))
+    assert all(demands[key].number not in portal for key in ("siming_sp", "siming"))
+
+
 @pytest.mark.parametrize(
     ("person", "shown"),
-    [("admin", True), ("officer_jimei", True), ("specialist", True), ("enterprise_user", False), ("auditor", False)],
+    [("admin", True), ("officer_jimei", True), ("specialist", True), ("institution_staff", False), ("auditor", False)],
 )
 def test_the_new_button_is_shown_to_those_who_register(world, login, person, shown):
     page = login(getattr(world.people, person)).get(URL).content.decode()

@@ -155,24 +155,26 @@ def test_an_institution_sees_dispatches_to_answer_then_its_accepted_services(wor
     assert 'data-testid="action-sign_agreement"' in section(page, "accepted")
 
 
-def test_an_enterprise_sees_its_open_demands_and_those_to_evaluate(world, login, register):
+def test_an_enterprise_user_is_sent_to_the_portal_which_shows_its_open_demands_and_those_to_evaluate(
+    world, login, register
+):
     open_demand = register()
     ended = register()
     served(world, ended)
     other = register(by=world.people.officer_siming, enterprise=world.ent_siming)
     client = login(world.people.enterprise_user)
-    page = client.get(URL).content.decode()
-    assert rows(page, "to_evaluate") == [ended.number]
-    assert f'href="{reverse("evaluations:portal", args=[ended.pk])}"' in section(page, "to_evaluate")
-    assert rows(page, "open") == [open_demand.number]
-    assert "等待服务专员开始服务准备" in section(page, "open"), "the enterprise is told what its demand waits for"
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+    page = client.get(response["Location"]).content.decode()
+    evaluate = f'href="{reverse("evaluations:portal", args=[ended.pk])}?next='
+    assert evaluate in page, "the ended demand waits for its evaluation"
+    assert open_demand.number in page
     assert other.number not in page
 
     invitation = ended.evaluation_invitations.get()
     workflow.record_evaluation(ended, ratings=RATINGS, channel="link", invitation=invitation)
-    page = client.get(URL).content.decode()
-    assert rows(page, "to_evaluate") == []
-    assert rows(page, "open") == [open_demand.number, ended.number]
+    page = client.get(reverse("portal:home")).content.decode()
+    assert evaluate not in page and ended.number in page
 
 
 @pytest.mark.parametrize("person", ["auditor", "outsider"])

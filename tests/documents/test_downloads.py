@@ -171,7 +171,9 @@ def test_demand_page_menu_lists_what_exists_and_is_allowed(world, login, done):
     assert "打印/下载" in page
     for form in FORMS:
         assert url(done, form, "docx") in page and url(done, form, "pdf") in page
-    ent_page = login(world.people.enterprise_user).get(f"/demands/{done.pk}/").content.decode()
+    # The enterprise's user has the menu on the portal's page of the demand.
+    ent_page = login(world.people.enterprise_user).get(f"/portal/demands/{done.pk}/").content.decode()
+    assert "打印/下载" in ent_page
     assert url(done, "registration", "pdf") in ent_page
     assert url(done, "ledger", "pdf") not in ent_page
     assert url(done, "evaluation", "pdf") in ent_page

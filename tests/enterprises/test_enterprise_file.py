@@ -69,10 +69,15 @@ def test_the_file_leaves_out_demands_outside_the_viewers_scope(world, login):
     assert own.number in officer and theirs.number in officer
 
 
-def test_an_enterprise_user_sees_their_own_file(world, login):
+def test_an_enterprise_user_sees_their_own_file_without_the_internal_ledger(world, login):
     demand = summarised_demand(world, evaluate=True)
     page = login(world.people.enterprise_user).get(f"/enterprises/{world.ent_jimei.pk}/").content.decode()
-    assert demand.number in page and ledger_data()["problem"] in page
+    assert demand.number in page and SUMMARY["results"] in page
+    # The ledger is the service's internal working record (the portal does not show it either).
+    assert ledger_data()["problem"] not in page and "ledger" not in records(page)
+    assert "台账 0 ·" in page
+    specialist = login(world.people.specialist).get(f"/enterprises/{world.ent_jimei.pk}/").content.decode()
+    assert ledger_data()["problem"] in specialist
 
 
 def test_those_who_see_the_enterprise_but_none_of_its_demands_see_an_empty_file(world, login):

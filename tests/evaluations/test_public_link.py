@@ -67,8 +67,11 @@ def test_an_anonymous_visitor_evaluates_and_the_total_shows_on_the_card_and_the_
     shown = card(demand, world.people.specialist)
     assert "46 / 50" in shown and "希望多开展现场培训" in shown and "评价链接" in shown  # the channel
     assert "非常满意" in shown and "满意" in shown
-    demand_page = login(world.people.enterprise_user).get(demand.get_absolute_url()).content.decode()
+    demand_page = login(world.people.officer_jimei).get(demand.get_absolute_url()).content.decode()
     assert 'data-testid="evaluation-card"' in demand_page and "46 / 50" in demand_page
+    # The enterprise reads its evaluation on the portal's page of the demand.
+    portal_page = login(world.people.enterprise_user).get(f"/portal/demands/{demand.pk}/").content.decode()
+    assert "总分 46 / 50" in portal_page
 
     page = login(world.people.officer_jimei).get(f"/specialists/{world.sp_jimei.pk}/").content.decode()
     assert 'data-testid="satisfaction-count">1<' in page

@@ -3,7 +3,9 @@
 `api_demand` is a direct demand of 厦门集美精密机械有限公司 (集美) in service, registered and
 served by the 集美 specialist 王建华: the admin, the 集美 officer, the specialist, the
 enterprise's user and the auditor see it; everyone else gets 404. The auditor may look but not
-write (403). Bodies are static, so transitions carry version 0: whoever may reach the demand
+write (403). The enterprise's user gets 404 on every endpoint of one demand: the staff record
+holds internal records, and enterprises read and act on their demands through /api/portal/.
+Bodies are static, so transitions carry version 0: whoever may reach the demand
 gets 409 (stale), which proves the scope check came first; the rules' own answers per role
 are tested in tests/api/test_demands_api*.py.
 """
@@ -12,23 +14,17 @@ from qiservice.demands.transitions import TRANSITIONS
 
 from .common import api_table
 
-SEES = {"admin": 200, "officer_jimei": 200, "specialist": 200, "enterprise_user": 200, "auditor": 200}
+SEES = {"admin": 200, "officer_jimei": 200, "specialist": 200, "auditor": 200}
 
 
-def scoped(admin, officer_jimei, specialist, enterprise_user):
-    """Out of scope 404, the read-only auditor 403, the four who see it as given."""
-    return api_table(
-        404,
-        admin=admin,
-        officer_jimei=officer_jimei,
-        specialist=specialist,
-        enterprise_user=enterprise_user,
-        auditor=403,
-    )
+def scoped(admin, officer_jimei, specialist):
+    """Out of scope (and the enterprise's user) 404, the read-only auditor 403, the three who
+    work on it as given."""
+    return api_table(404, admin=admin, officer_jimei=officer_jimei, specialist=specialist, auditor=403)
 
 
-STALE = scoped(409, 409, 409, 409)
-WORKER_ONLY = scoped(422, 422, 200, 422)
+STALE = scoped(409, 409, 409)
+WORKER_ONLY = scoped(422, 422, 200)
 
 ACTION_BODIES = {
     "confirm": {"mode": "direct", "reason": "测试"},
@@ -50,7 +46,7 @@ ACTION_BODIES = {
     "cancel": {"reason": "测试"},
 }
 # A direct demand is switched to assistance, never escalated: refused before the version is read.
-ACTION_EXPECTED = {"escalate": scoped(422, 422, 422, 422)}
+ACTION_EXPECTED = {"escalate": scoped(422, 422, 422)}
 
 LEDGER = {"entry_on": "2026-01-05", "enterprise_contact": "张经理", "problem": "测试", "handling": "测试"}
 PREPARATION = {"plan_notes": "测试", "content": {"metrology": "测试"}, "risks": {}}
@@ -70,15 +66,15 @@ API = [
         for action in TRANSITIONS
     ],
     # No such specialist: refused on the body once the demand is reached.
-    ("POST", "/api/demands/{api_demand}/assign", scoped(422, 422, 422, 422), {"specialist": 0, "version": 0}),
+    ("POST", "/api/demands/{api_demand}/assign", scoped(422, 422, 422), {"specialist": 0, "version": 0}),
     ("POST", "/api/demands/{api_demand}/assignment", STALE, {"accept": True, "version": 0}),
-    ("POST", "/api/demands/{api_demand}/notes", scoped(422, 422, 201, 422), {"kind": "progress", "text": "进展"}),
+    ("POST", "/api/demands/{api_demand}/notes", scoped(422, 422, 201), {"kind": "progress", "text": "进展"}),
     ("PUT", "/api/demands/{api_demand}/preparation", STALE, PREPARATION | {"version": 0}),
-    ("POST", "/api/demands/{api_demand}/verify-enterprise", scoped(200, 200, 200, 422), {"size": "small"}),
-    ("POST", "/api/demands/{api_demand}/ledger", scoped(422, 422, 201, 422), LEDGER),
+    ("POST", "/api/demands/{api_demand}/verify-enterprise", scoped(200, 200, 200), {"size": "small"}),
+    ("POST", "/api/demands/{api_demand}/ledger", scoped(422, 422, 201), LEDGER),
     ("PATCH", "/api/demands/{api_demand}/ledger/{api_ledger_entry}", WORKER_ONLY, {"remarks": "补充"}),
     ("PATCH", "/api/demands/{api_demand}/milestones/{api_milestone}", WORKER_ONLY, {"progress": 50}),
-    ("POST", "/api/demands/{api_demand}/informed", scoped(200, 200, 200, 200), {}),
+    ("POST", "/api/demands/{api_demand}/informed", scoped(200, 200, 200), {}),
     # The matrix sends JSON; an upload is multipart, so the missing file is named first (422).
     ("POST", "/api/demands/{api_demand}/attachments", api_table(422), {}),
     ("GET", "/api/demands/{api_demand}/attachments/{api_attachment}", api_table(404, **SEES)),

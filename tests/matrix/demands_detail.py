@@ -5,11 +5,16 @@ are in the scope of the admin, the 集美 officer, 王建华, the enterprise's u
 auditor (read-only: 403 on every form); the others get 404. In scope, a form the user may
 not use now redirects to the demand page with the reason (302); an empty POST of a form
 they may use is shown again with its errors (200).
+
+The enterprise's user is sent from every one of these pages to the portal's page of the
+demand (302): the staff pages hold internal records; withdrawing and acknowledging the
+plan are done in the portal.
 """
 
 from .common import table
 
-IN_SCOPE = {"admin": 200, "officer_jimei": 200, "specialist": 200, "enterprise_user": 200, "auditor": 200}
+# The enterprise's user: to the portal (302).
+IN_SCOPE = {"admin": 200, "officer_jimei": 200, "specialist": 200, "enterprise_user": 302, "auditor": 200}
 # A form in scope: 302 (refused, back to the page) unless the row says 200; the auditor 403.
 FORM = {"admin": 302, "officer_jimei": 302, "specialist": 302, "enterprise_user": 302, "auditor": 403}
 
@@ -20,9 +25,9 @@ def form(**allowed):
 
 UI = [
     ("GET", "/demands/{dd_live}/", table(404, **IN_SCOPE)),
-    # The specialist and the enterprise may withdraw; the agency cancels instead.
-    ("GET", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200, enterprise_user=200)),
-    ("POST", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200, enterprise_user=200)),
+    # The specialist may withdraw (the enterprise does it in the portal); the agency cancels instead.
+    ("GET", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200)),
+    ("POST", "/demands/{dd_live}/act/{dd_withdraw}/", form(specialist=200)),
     ("GET", "/demands/{dd_live}/assign/", form(admin=200, officer_jimei=200)),
     ("POST", "/demands/{dd_live}/assign/", form(admin=200, officer_jimei=200)),
     ("GET", "/demands/{dd_live}/assignment/", form()),  # nobody has an assignment to answer
@@ -36,12 +41,13 @@ UI = [
     (
         "GET",
         "/demands/{dd_live}/plan/informed/",
-        form(admin=200, officer_jimei=200, specialist=200, enterprise_user=200),
+        form(admin=200, officer_jimei=200, specialist=200),
     ),
     ("GET", "/demands/{dd_live}/attachments/upload/", form(admin=200, officer_jimei=200, specialist=200)),
     ("GET", "/demands/{dd_live}/attachments/{dd_attachment}/", table(404, **IN_SCOPE)),
-    # A trade secret: the admin and the people serving the demand only.
-    ("GET", "/demands/{dd_live}/attachments/{dd_secret}/", table(404, admin=200, specialist=200)),
+    # A trade secret: the admin and the people serving the demand only (the enterprise's
+    # user is sent to the portal's download, which applies the enterprise's rules).
+    ("GET", "/demands/{dd_live}/attachments/{dd_secret}/", table(404, admin=200, specialist=200, enterprise_user=302)),
 ]
 
 

@@ -8,8 +8,9 @@ REGISTERS = {"admin": 200, "officer_jimei": 200, "officer_siming": 200, "special
 
 UI = [
     # Everyone signed in has a list (of the demands in their scope, possibly none).
-    ("GET", "/demands/", table(200)),
-    ("GET", "/demands/my-work/", table(200)),
+    # Enterprise users: to the portal, which lists their demands.
+    ("GET", "/demands/", table(200, enterprise_user=302)),
+    ("GET", "/demands/my-work/", table(200, enterprise_user=302)),
     ("GET", "/demands/new/", table(403, **REGISTERS)),
     # Posted empty: the form comes back with its errors (200) and nothing is registered.
     ("POST", "/demands/new/", table(403, **REGISTERS)),

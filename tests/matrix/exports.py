@@ -22,11 +22,12 @@ UI = [
     ("GET", "/exports/{export_evaluations}.xlsx", table(200)),
     ("GET", "/exports/{export_ledger}.xlsx", table(200)),
     ("GET", "/exports/{export_auditlog}.xlsx", table(403, admin=200, auditor=200)),
-    # One demand's ledger (Appendix B): those who see the demand.
+    # One demand's ledger (Appendix B): those who see the demand's internal records; the
+    # enterprise's user sees the demand but not its ledger (403).
     (
         "GET",
         "/exports/{export_ledger_demand}.xlsx?demand={ledger_demand}",
-        table(404, admin=200, officer_jimei=200, specialist=200, enterprise_user=200, auditor=200),
+        table(404, admin=200, officer_jimei=200, specialist=200, enterprise_user=403, auditor=200),
     ),
     ("GET", "/exports/{export_unknown}.xlsx", table(404)),
     # A large export is queued by a POST (the confirmation page's button).

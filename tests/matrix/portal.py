@@ -28,6 +28,8 @@ UI = [
     ("GET", "/portal/demands/{pt_demand}/submitted/", table(404, enterprise_user=200)),
     ("POST", "/portal/demands/{pt_demand}/acknowledge/", table(404, enterprise_user=302)),
     ("POST", "/portal/demands/{pt_demand}/messages/", table(404, enterprise_user=302), {"text": "你好"}),
+    # Posted without a reason: back to the page with the message, nothing changed.
+    ("POST", "/portal/demands/{pt_demand}/withdraw/", table(404, enterprise_user=302)),
     ("GET", "/portal/demands/{pt_demand}/attachments/{pt_attachment}/", table(404, enterprise_user=200)),
     ("POST", "/portal/service/demands/{pt_demand}/messages/", table(404, **SERVICE, **READERS), {"text": "回复"}),
     ("POST", "/portal/service/demands/{pt_demand}/messages/read/", table(404, **SERVICE, **READERS)),
@@ -40,6 +42,13 @@ API = [
     ("GET", "/api/portal/demands/{pt_demand}/messages", api_table(404, enterprise_user=200)),
     ("POST", "/api/portal/demands/{pt_demand}/messages", api_table(404, enterprise_user=201), {"text": "你好"}),
     ("POST", "/api/portal/demands/{pt_demand}/acknowledge", api_table(404, enterprise_user=200), {}),
+    # A stale version: 409 for the enterprise, which proves the scope check came first.
+    (
+        "POST",
+        "/api/portal/demands/{pt_demand}/withdraw",
+        api_table(404, enterprise_user=409),
+        {"reason": "测试", "version": 0},
+    ),
 ]
 
 

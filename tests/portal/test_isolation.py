@@ -29,11 +29,13 @@ def requests(demand):
         ("get", f"/portal/demands/{pk}/submitted/", None),
         ("post", f"/portal/demands/{pk}/acknowledge/", {}),
         ("post", f"/portal/demands/{pk}/messages/", {"text": "越权"}),
+        ("post", f"/portal/demands/{pk}/withdraw/", {"reason": "越权"}),
         ("get", f"/portal/demands/{pk}/attachments/{attachment.pk}/", None),
         ("get", f"/api/portal/demands/{pk}", None),
         ("get", f"/api/portal/demands/{pk}/messages", None),
         ("post", f"/api/portal/demands/{pk}/messages", {"text": "越权"}),
         ("post", f"/api/portal/demands/{pk}/acknowledge", {}),
+        ("post", f"/api/portal/demands/{pk}/withdraw", {"reason": "越权"}),
     ]
 
 
@@ -49,6 +51,8 @@ def test_another_enterprises_demand_is_404_on_every_portal_url_and_api_operation
         assert "思明" not in response.content.decode()
     assert Message.objects.filter(demand=other).count() == 1
     assert ServicePlan.objects.get(demand=other).acknowledged_at is None
+    other.refresh_from_db()
+    assert other.status == "plan_made", "not withdrawn by another enterprise"
     listed = client.get("/api/portal/demands").json()["items"]
     assert [d["number"] for d in listed] == [own.number]
     assert other.number not in client.get("/portal/").content.decode()

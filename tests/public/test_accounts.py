@@ -101,7 +101,8 @@ def test_approval_grants_exactly_that_enterprise_and_notifies(world, login):
     assert "已通过" in response.content.decode()
     roles = list(RoleAssignment.objects.filter(user=request.user).values_list("role", "enterprise_id"))
     assert roles == [(Role.ENTERPRISE_USER, world.ent_jimei.pk)]
-    assert client.get(f"/api/demands/{demand.pk}").status_code == 200
+    # The enterprise's demand, read in the portal (its users' view of a demand).
+    assert client.get(f"/api/portal/demands/{demand.pk}").status_code == 200
     assert client.get(f"/enterprises/{world.ent_siming.pk}/").status_code == 404
     assert Notification.objects.filter(user=request.user, title="您的企业账户已通过审核").exists()
     assert AuditLog.objects.filter(
@@ -165,14 +166,14 @@ def test_several_contacts_and_revocation_takes_access_away_at_once(world, login)
     officer = world.people.officer_jimei
     for request in EnterpriseAccountRequest.objects.all():
         workflow.approve(request, by=officer)
-    assert first.get(f"/api/demands/{demand.pk}").status_code == 200
-    assert second.get(f"/api/demands/{demand.pk}").status_code == 200
+    assert first.get(f"/api/portal/demands/{demand.pk}").status_code == 200
+    assert second.get(f"/api/portal/demands/{demand.pk}").status_code == 200
     one = EnterpriseAccountRequest.objects.get(user__username="zhaomin")
     login(officer).post(f"/public/accounts/{one.pk}/revoke/", {"reason": "已离职"})
     # Same session, next request: no access any more; the other contact keeps theirs.
-    assert first.get(f"/api/demands/{demand.pk}").status_code == 404
+    assert first.get(f"/api/portal/demands/{demand.pk}").status_code == 404
     assert first.get(f"/demands/{demand.pk}/").status_code == 404
-    assert second.get(f"/api/demands/{demand.pk}").status_code == 200
+    assert second.get(f"/api/portal/demands/{demand.pk}").status_code == 200
     one.refresh_from_db()
     assert one.status == AccountRequestStatus.REVOKED and one.revoked_by == officer
     assert AuditLog.objects.filter(event_type=AuditEvent.DELETED, extra__reason="已离职").exists()

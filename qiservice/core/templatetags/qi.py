@@ -33,3 +33,18 @@ def is_checkbox(field):
 @register.filter
 def is_multi(field):
     return field.widget_type in ("checkboxselectmultiple", "radioselect")
+
+
+@register.filter
+def masked(value, full=False):
+    """`{{ phone|masked }}` masks a phone number or e-mail address; `{{ phone|masked:full }}`
+    shows it as is when `full` (whether the viewer may read it: masking.can_see_contact)."""
+    from qiservice.core.masking import shown
+
+    return shown(value, bool(full))
+
+
+@register.filter
+def audit_summary(entry, full=False):
+    """An audit record's line, contact values masked unless `full`."""
+    return entry.summary_for(full_contacts=bool(full))

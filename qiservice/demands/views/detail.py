@@ -24,6 +24,7 @@ from django.views import View
 
 from qiservice.core import audit
 from qiservice.core.choices import QIField
+from qiservice.core.masking import can_see_contact, shown
 from qiservice.core.models import AuditEvent
 from qiservice.core.visibility import get_scope
 from qiservice.enterprises.models import Enterprise
@@ -40,11 +41,6 @@ def quarter_class(progress):
     """Bootstrap's width utility nearest to a percentage (no inline styles: CSP)."""
     quarter = max(0, min(round((progress or 0) / 25), 4))
     return ["", "w-25", "w-50", "w-75", "w-100"][quarter]
-
-
-def mask_phone(value):
-    value = value or ""
-    return value[:3] + "****" + value[-4:] if len(value) >= 8 else "****"
 
 
 class Viewer:
@@ -143,16 +139,11 @@ class Viewer:
     def may_upload(self):
         return self.works_on or self.is_agency or self.demand.registered_by_id == self.user.pk
 
-    @property
+    @cached_property
     def sees_contact(self):
-        """The enterprise's contact details in full; others see them masked (R6.2)."""
-        return (
-            self.is_agency
-            or self.works_on
-            or self.is_enterprise
-            or (self.scope.is_specialist and self.demand.specialist_id == self.scope.specialist_id)
-            or self.demand.registered_by_id == self.user.pk
-        )
+        """The demand's contact details in full; others read them masked (R6.2, the one
+        rule of qiservice/core/masking.py)."""
+        return can_see_contact(self.scope, self.demand)
 
 
 def load_demand(request, pk, action="view"):
@@ -168,6 +159,13 @@ def load_demand(request, pk, action="view"):
     return demand
 
 
+def to_portal(user):
+    """Enterprise-only users follow their demands in the portal, which shows what the
+    enterprise may see; the staff pages hold internal records (the ledger, the preparation
+    with its risk notes, internal notes, dispatch answers)."""
+    return get_scope(user).is_enterprise_only
+
+
 # --- the page ------------------------------------------------------------------------------
 
 
@@ -175,6 +173,8 @@ def load_demand(request, pk, action="view"):
 def detail(request, pk):
     demand = load_demand(request, pk)
     user = request.user
+    if to_portal(user):
+        return redirect("portal:demand", pk=demand.pk)
     facts = T.Facts.of(demand)
     viewer = Viewer(user, demand, facts)
     audit.record(AuditEvent.VIEWED, demand, actor=user)  # enterprise data was shown (R6.2)
@@ -194,14 +194,16 @@ def detail(request, pk):
         "agreements": records.agreements,
         "plans": records.plans,
         "escalations": records.escalations,
-        "ledger_rows": ledger_rows(records.ledger, viewer),
+        # The ledger is an internal working record (like its exports and documents).
+        "ledger_rows": ledger_rows(records.ledger, viewer) if viewer.sees_internal else [],
         "summary": demand.summary if facts.has_summary else None,
         "attachments": records.attachments,
         "events": events,
         "enterprise_visible": Enterprise.objects.restrict(user).filter(pk=demand.enterprise_id).exists(),
         "specialist_visible": bool(demand.specialist_id)
         and Specialist.objects.restrict(user).filter(pk=demand.specialist_id).exists(),
-        "contact_phone": demand.contact_phone if viewer.sees_contact else mask_phone(demand.contact_phone),
+        "contact_phone": shown(demand.contact_phone, viewer.sees_contact),
+        "contact_email": shown(demand.contact_email, viewer.sees_contact),
         "note_form": F.NoteForm(demand=demand, user=user, kinds=viewer.note_kinds) if viewer.note_kinds else None,
         "ledger_edit_hours": settings.LEDGER_EDIT_HOURS,
     }
@@ -347,6 +349,8 @@ class DemandFormView(LoginRequiredMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.demand = load_demand(request, kwargs["pk"], "change")
+        if to_portal(request.user):  # withdrawing and acknowledging the plan are in the portal
+            return redirect("portal:demand", pk=self.demand.pk)
         self.viewer = Viewer(request.user, self.demand)
         return super().dispatch(request, *args, **kwargs)
 
@@ -904,6 +908,8 @@ def attachment(request, pk, attachment_pk):
     """Stream an attachment the user may see, as a download under its original name; every
     download is audited. Files are never served from MEDIA directly."""
     demand = Demand.objects.get_for(request.user, pk, "view")
+    if to_portal(request.user):  # the portal's download applies the enterprise's own rules
+        return redirect("portal:attachment", pk=demand.pk, attachment_pk=attachment_pk)
     found = workflow.attachments_visible_to(request.user, demand).filter(pk=attachment_pk).first()
     if found is None:
         raise Http404
@@ -911,12 +917,7 @@ def attachment(request, pk, attachment_pk):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    audit.record(
-        AuditEvent.DOWNLOADED,
-        found,
-        actor=request.user,
-        extra={"demand": demand.number, "trade_secret": found.is_trade_secret},
-    )
+    workflow.record_download(found, demand, by=request.user, via="web")
     response = FileResponse(handle, as_attachment=True, filename=found.original_name, content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     return response

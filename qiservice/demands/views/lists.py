@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from qiservice.core.tables import Column
+from qiservice.core.masking import annotate_contact
+from qiservice.core.tables import Column, ContactColumn
 from qiservice.core.views import ObjectListView
 from qiservice.core.visibility import get_scope
 from qiservice.enterprises.workflow import save_enterprise
@@ -92,9 +93,15 @@ class DemandListView(ObjectListView):
     # view's search_fields; see filter_queryset.
     searched = ("number", "enterprise__name", "description")
 
+    def get(self, request):
+        if get_scope(request.user).is_enterprise_only:  # their demands: the portal
+            return redirect("portal:home")
+        return super().get(request)
+
     columns = (
         Column("number", gettext_lazy("编号"), sort="number", link=True, primary=True),
         Column("enterprise", gettext_lazy("服务对象")),
+        ContactColumn("contact_phone", gettext_lazy("联系电话")),
         Column("category_labels", gettext_lazy("需求类别")),
         Column("source", gettext_lazy("来源")),
         Column("district", gettext_lazy("所在区")),
@@ -110,8 +117,7 @@ class DemandListView(ObjectListView):
         from qiservice.deadlines.models import Deadline
 
         return (
-            super()
-            .get_queryset()
+            annotate_contact(super().get_queryset(), self.request.user)
             .select_related("enterprise", "district", "specialist")
             .prefetch_related(
                 "category_rows",
@@ -258,6 +264,8 @@ def enterprise_options(request):
 def my_work(request):
     """What waits for the user, per role and stage, oldest first."""
     scope = get_scope(request.user)
+    if scope.is_enterprise_only:
+        return redirect("portal:home")
     return render(
         request,
         "demands/my_work.html",
