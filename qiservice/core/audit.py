@@ -13,13 +13,29 @@ from .models import AuditEvent, AuditLog
 request_context = contextvars.ContextVar("audit_request_context", default=(None, None))
 
 
+PLAIN = frozenset((str, int, bool, float))
+
+
 def snapshot(obj, exclude=()):
     """The stored values of an object's concrete fields, ready for JSON."""
+    return _snapshot(obj._meta.concrete_fields, lambda f: getattr(obj, f.attname), exclude)
+
+
+def snapshot_values(model, values, exclude=()):
+    """`snapshot` of a row given as {attname: value} (a bulk insert's row, every field
+    present): the same record the saved object would get."""
+    return _snapshot(model._meta.concrete_fields, lambda f: values[f.attname], exclude)
+
+
+def _snapshot(fields, get, exclude):
     data = {}
-    for f in obj._meta.concrete_fields:
+    for f in fields:
         if f.name in exclude or f.name in ("password",):
             continue
-        value = getattr(obj, f.attname)
+        value = get(f)
+        if value is None or value.__class__ in PLAIN:
+            data[f.name] = value
+            continue
         if isinstance(value, (datetime, date)):
             value = value.isoformat()
         elif isinstance(value, Decimal):

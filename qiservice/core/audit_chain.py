@@ -40,7 +40,26 @@ def key():
 def normalise(value):
     """A JSON value as the database gives it back (dates as text, tuples as lists; NUL,
     which PostgreSQL's jsonb cannot hold, as U+FFFD)."""
+    if _is_flat(value):  # the common case (a snapshot of plain fields): already so
+        return dict(value)
     return _without_nul(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
+
+
+FLAT_TYPES = frozenset((str, int, bool, type(None)))
+
+
+def _is_flat(value, nul_matters=True):
+    """A dict of text keys to text without NUL, whole numbers, booleans or None: what a
+    round trip through JSON and the database gives back unchanged, and `canonical` leaves
+    as it is. Subclasses (enum members, …) are not plain: they take the long way."""
+    if type(value) is not dict:
+        return False
+    if not set(map(type, value.values())) <= FLAT_TYPES or not set(map(type, value)) <= {str}:
+        return False
+    if nul_matters:
+        texts = [*value, *(item for item in value.values() if type(item) is str)]
+        return "\x00" not in "".join(texts)
+    return True
 
 
 def _without_nul(value):
@@ -58,6 +77,8 @@ def canonical(value):
     100000000000000000000, so an integral float is hashed as that integer."""
     if isinstance(value, float) and value.is_integer():
         return int(decimal.Decimal(repr(value)))
+    if _is_flat(value, nul_matters=False):
+        return value
     if isinstance(value, dict):
         return {k: canonical(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -95,10 +116,27 @@ def head(model):
 
 
 def seal(rows, model):
-    """Chain new, unsaved rows after the current head (the caller holds the lock)."""
+    """Chain new, unsaved rows after the current head (the caller holds the lock). A row is
+    an AuditLog, or a dict of its values by attname (the bulk path, `core.bulk`): a dict gets
+    the model's defaults for what it lacks, so that it hashes what will be stored."""
     previous = head(model)
     secret = key()
+    fields = None
     for row in rows:
+        if isinstance(row, dict):
+            if fields is None:
+                fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+            for f in fields:
+                if f.attname not in row:
+                    row[f.attname] = f.get_default()
+            row["changes"] = normalise(row["changes"] or {})
+            row["extra"] = normalise(row["extra"] or {})
+            row["actor_repr"] = _without_nul(row["actor_repr"] or "")
+            row["target_repr"] = _without_nul(row["target_repr"] or "")
+            row["created_at"] = row["created_at"].astimezone(datetime.UTC)
+            row["prev_hash"] = previous
+            row["row_hash"] = previous = digest(row, secret)
+            continue
         row.changes = normalise(row.changes or {})
         row.extra = normalise(row.extra or {})
         row.actor_repr = _without_nul(row.actor_repr or "")

@@ -80,6 +80,17 @@ class AppendOnlyQuerySet(models.QuerySet):
             audit_chain.seal(objs, self.model)
             return super().bulk_create(objs, *args, **kwargs)
 
+    def insert_values(self, rows):
+        """`bulk_create` for many rows given as dicts of values by attname (`core.bulk`):
+        chained the same way, several times faster, no instances and no ids back."""
+        from . import audit_chain, bulk
+
+        rows = list(rows)
+        with transaction.atomic():
+            audit_chain.lock()
+            audit_chain.seal(rows, self.model)
+            return bulk.insert_values(self.model, rows, using=self.db)
+
     def visible_to_user(self, user):
         scope = get_scope(user)
         return self if scope.sees_everything else self.none()

@@ -7,6 +7,7 @@ centred; the table's header rows repeat on every page (w:tblHeader) and no row b
 across pages unless it is taller than a page.
 """
 
+import copy
 import io
 import zipfile
 
@@ -17,6 +18,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from .content import Cell, Row
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -132,7 +135,10 @@ def _fill_cell(cell, content_cell, width, top=False):
         add_run(extra, line)
 
 
-def _table(doc, spec):
+def _table(doc, spec, clone_rows=True):
+    """The form's table. Every row is built with python-docx, except a long table's plain
+    value rows (a ledger's entries): those are copies of one row built the same way, with
+    the texts put in (`_cloned_row`), which gives the same XML at a fraction of the cost."""
     columns = len(spec.widths)
     total = sum(spec.widths)
     widths = [int(CONTENT_WIDTH * w / total) for w in spec.widths]
@@ -145,30 +151,69 @@ def _table(doc, spec):
     for index, width in enumerate(widths):
         table.columns[index].width = width
     rows = list(table.rows)
+    templates = {}
     for row_index, row_spec in enumerate(spec.rows):
         row = rows[row_index]
-        row.height = Mm(row_spec.min_height)
-        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-        _keep_together(row)
-        if row_index < spec.header_rows:
-            _repeat_header(row)
-        cells = row.cells  # read once: python-docx walks the whole table for it
-        column = 0
-        for content_cell in row_spec.cells:
-            start, span = cells[column], content_cell.span
-            tc = start._tc
-            tc.width = sum(widths[column : column + span])
-            if span > 1:
-                # A horizontal merge written directly (w:gridSpan): python-docx's merge()
-                # measures the whole table each time, quadratic on a long ledger.
-                tc.grid_span = span
-                for other in cells[column + 1 : column + span]:
-                    other._tc.getparent().remove(other._tc)
-            if row_spec.header:
-                _shade(start)  # before the cell's vAlign: w:shd precedes it in w:tcPr
-            _fill_cell(start, content_cell, tc.width, row_spec.min_height > 16)
-            column += span
+        if clone_rows and row_index >= spec.header_rows and _is_plain(row_spec):
+            key = (tuple(c.span for c in row_spec.cells), row_spec.min_height)
+            template = templates.get(key)
+            if template is None:
+                # The template: this row built with a placeholder in every cell.
+                placeholders = Row([Cell("X", span=c.span) for c in row_spec.cells], row_spec.min_height)
+                _fill_row(row, placeholders, widths, is_header=False)
+                template = templates[key] = copy.deepcopy(row._tr)
+            table._tbl.replace(row._tr, _cloned_row(template, row_spec))
+            continue
+        _fill_row(row, row_spec, widths, is_header=row_index < spec.header_rows)
     return table
+
+
+def _is_plain(row_spec):
+    """A row of plain values (no label, no tick boxes, not shaded): its cells' formatting
+    does not depend on their text."""
+    return not row_spec.header and not any(c.label or c.is_ticks for c in row_spec.cells)
+
+
+def _cloned_row(template, row_spec):
+    """A copy of the template row (`w:tr`) holding this row's texts: each cell's first
+    paragraph gets the first line, copies of that paragraph the other lines — as
+    `_fill_cell` builds them; the run's text is set by python-docx itself (CT_R.text: tabs,
+    line breaks, xml:space), so the XML is what `_fill_row` would have written."""
+    tr = copy.deepcopy(template)
+    for tc, cell in zip(tr.iterchildren(qn("w:tc")), row_spec.cells, strict=True):
+        paragraph = tc.find(qn("w:p"))
+        lines = (cell.content or "").split("\n")
+        blank = copy.deepcopy(paragraph) if len(lines) > 1 else None
+        paragraph.find(qn("w:r")).text = lines[0]
+        for line in lines[1:]:
+            extra = copy.deepcopy(blank)
+            extra.find(qn("w:r")).text = line
+            tc.append(extra)
+    return tr
+
+
+def _fill_row(row, row_spec, widths, *, is_header):
+    row.height = Mm(row_spec.min_height)
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    _keep_together(row)
+    if is_header:
+        _repeat_header(row)
+    cells = row.cells  # read once: python-docx walks the whole table for it
+    column = 0
+    for content_cell in row_spec.cells:
+        start, span = cells[column], content_cell.span
+        tc = start._tc
+        tc.width = sum(widths[column : column + span])
+        if span > 1:
+            # A horizontal merge written directly (w:gridSpan): python-docx's merge()
+            # measures the whole table each time, quadratic on a long ledger.
+            tc.grid_span = span
+            for other in cells[column + 1 : column + span]:
+                other._tc.getparent().remove(other._tc)
+        if row_spec.header:
+            _shade(start)  # before the cell's vAlign: w:shd precedes it in w:tcPr
+        _fill_cell(start, content_cell, tc.width, row_spec.min_height > 16)
+        column += span
 
 
 def _page_number_footer(section):
@@ -195,8 +240,9 @@ def _page_number_footer(section):
     add_run(paragraph, after, size=Pt(9))
 
 
-def render_docx(document):
-    """The .docx bytes of a content.Document."""
+def render_docx(document, *, clone_rows=True):
+    """The .docx bytes of a content.Document (`clone_rows=False` builds every table row
+    with python-docx: the tests compare both ways)."""
     doc = new_document()
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -221,7 +267,7 @@ def render_docx(document):
     paragraph_format(p, align=WD_ALIGN_PARAGRAPH.LEFT, after=4)
     add_run(p, document.number_line)
 
-    _table(doc, document.table)
+    _table(doc, document.table, clone_rows=clone_rows)
 
     for note in document.notes:
         p = doc.add_paragraph()

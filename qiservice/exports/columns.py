@@ -9,11 +9,8 @@ verbose name, class and choices, so the export reads like the list page.
 
 import functools
 import json
-import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -21,7 +18,6 @@ from django.db import models
 TEXT, INT, DECIMAL, DATE, DATETIME, BOOL, CHOICE = "text", "int", "decimal", "date", "datetime", "bool", "choice"
 
 DEFAULT_WIDTHS = {TEXT: 18, INT: 10, DECIMAL: 12, DATE: 12, DATETIME: 18, BOOL: 8, CHOICE: 14}
-NUMBER_FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", DECIMAL: "0.00"}
 
 
 @dataclass
@@ -110,33 +106,3 @@ def excel_datetime(value):
 @functools.cache
 def _local_zone():
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-# Control characters Excel's XML cannot hold (openpyxl refuses them).
-ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-# A text cell starting with one of these could be read as a formula (CSV/DDE injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_value(column, raw):
-    """The Python value of one cell: a label, a number, a naive local datetime, or text."""
-    if column.convert is not None:
-        raw = column.convert(raw)
-    if raw is None or raw == "":
-        return None
-    kind = column.type
-    if kind == CHOICE:
-        return str(column.choices.get(raw, raw))
-    if kind == DATETIME:
-        return excel_datetime(raw) if isinstance(raw, datetime) else raw
-    if kind == DATE:
-        return raw.date() if isinstance(raw, datetime) else raw
-    if kind == INT:
-        return int(raw)
-    if kind == DECIMAL:
-        return float(raw) if isinstance(raw, Decimal) else raw
-    if kind == BOOL:
-        return bool(raw)
-    if isinstance(raw, date | datetime):
-        return raw
-    return str(raw)

@@ -116,22 +116,22 @@ def demand_categories(pks):
     from qiservice.demands.models import DemandCategory
 
     order = {v: i for i, v in enumerate(QIField.values)}
-    labels = dict(QIField.choices)
+    labels = {value: str(label) for value, label in QIField.choices}
     found = {}
     for demand_id, category in DemandCategory.objects.filter(demand_id__in=pks).values_list("demand_id", "category"):
         found.setdefault(demand_id, []).append(category)
-    return {pk: "、".join(str(labels[c]) for c in sorted(cs, key=order.get)) for pk, cs in found.items()}
+    return {pk: "、".join(labels[c] for c in sorted(cs, key=order.get)) for pk, cs in found.items()}
 
 
 def specialist_fields(pks):
     from qiservice.core.choices import QIField
     from qiservice.specialists.models import SpecialistField
 
-    labels = dict(QIField.choices)
+    labels = {value: str(label) for value, label in QIField.choices}
     found = {}
     rows = SpecialistField.objects.filter(specialist_id__in=pks).values_list("specialist_id", "field")
     for specialist_id, value in rows.order_by("specialist_id", "pk"):
-        found.setdefault(specialist_id, []).append(str(labels.get(value, value)))
+        found.setdefault(specialist_id, []).append(labels.get(value, value))
     return {pk: "、".join(values) for pk, values in found.items()}
 
 

@@ -31,6 +31,8 @@ class ImportJob(models.Model):
     owner          who uploaded it; the checks and the import use their data scope.
     kind           enterprises or demands (ImportKind).
     file           the uploaded workbook, kept under MEDIA_ROOT/imports/ (never served as is).
+    checked_rows   the rows the last dry run found valid, cleaned (`checked.py`): the import
+                   reads these instead of the workbook; removed once imported.
     original_name  the uploaded file's name, for the user.
     status         ImportStatus.
     message        why the file was refused, or why the import failed (Chinese, for the user).
@@ -45,6 +47,7 @@ class ImportJob(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("上传人"))
     kind = models.CharField(_("导入内容"), max_length=20, choices=ImportKind.choices)
     file = models.FileField(_("文件"), upload_to=_upload_to, max_length=200)
+    checked_rows = models.FileField(_("检查通过的行"), max_length=200, blank=True, editable=False)
     original_name = models.CharField(_("文件名"), max_length=200)
     file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)

@@ -354,7 +354,32 @@ class Checker:
             self._demand_enterprises(rows)
         return rows
 
-    def _enterprise_duplicates(self, rows):
+    def recheck_chunk(self, chunk):
+        """[(row number, stored values)] of rows a dry run found valid -> [Row], checked
+        again against what may have changed since: the database (a credit code registered
+        since, a demand's enterprise and its duplicates) and the user's districts. The file's
+        own rules (formats, lengths, choices, duplicates within the file) held at the dry run
+        and do not change."""
+        rows = [Row(number, values) for number, values in chunk]
+        if self.kind == ImportKind.ENTERPRISES:
+            column = next(c for c in self.columns if c.kind == "district")
+            for row in rows:
+                if row.values.get("district_id") not in self.assignable:
+                    row.errors.append(
+                        _err(
+                            column,
+                            _("您只能导入本人所辖区（%(mine)s）的服务对象。")
+                            % {"mine": "、".join(self.district_names) or "-"},
+                        )
+                    )
+            self._enterprise_duplicates([r for r in rows if r.ok], within_file=False)
+        else:
+            for row in rows:
+                row.values["enterprise"] = row.values.pop("enterprise_id")
+            self._demand_enterprises(rows, within_file=False)
+        return rows
+
+    def _enterprise_duplicates(self, rows, within_file=True):
         column = self.columns[1]
         codes = [r.values["credit_code"] for r in rows if "credit_code" in r.values]
         registered = set(Enterprise.objects.filter(credit_code__in=codes).values_list("credit_code", flat=True))
@@ -364,20 +389,24 @@ class Checker:
                 continue
             if code in registered:
                 row.errors.append(_err(column, _("该代码已登记，服务对象库中已有该企业。")))
+            elif not within_file:
+                continue
             elif code in self.seen:
                 row.errors.append(_err(column, _("与第%(n)d行重复。") % {"n": self.seen[code]}))
             else:
                 self.seen[code] = row.number
 
-    def _demand_enterprises(self, rows):
+    def _demand_enterprises(self, rows, within_file=True):
         from qiservice.demands.models import Demand
 
         column = self.columns[0]
-        codes = {r.values["enterprise"] for r in rows if "enterprise" in r.values}
-        allowed = Enterprise.objects.restrict(self.user, "change").filter(credit_code__in=codes)
+        # The file names enterprises by credit code; the stored rows of a dry run by id.
+        by = "credit_code" if within_file else "pk"
+        keys_wanted = {r.values["enterprise"] for r in rows if "enterprise" in r.values}
+        allowed = Enterprise.objects.restrict(self.user, "change").filter(**{f"{by}__in": keys_wanted})
         if not self.scope.is_agency_admin:
             allowed = allowed.filter(district_id__in=self.scope.district_ids)
-        enterprises = {e.credit_code: e for e in allowed.only("pk", "credit_code", "name", "district_id", "address")}
+        enterprises = {getattr(e, by): e for e in allowed.only("pk", "credit_code", "name", "district_id", "address")}
         keys = {}
         for row in rows:
             code = row.values.get("enterprise")
@@ -411,6 +440,8 @@ class Checker:
                 continue
             if key in stored:
                 row.errors.append(_err(description, _("该企业在同一收集日期已有相同描述的需求，疑似重复。")))
+            elif not within_file:
+                continue
             elif key in self.seen:
                 row.errors.append(
                     _err(

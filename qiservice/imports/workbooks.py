@@ -1,17 +1,18 @@
-"""The workbooks the imports app writes: the template of each kind, and the report (the
-uploaded rows plus a 结果 column). Both are written in openpyxl's write-only mode where
-they can be big, to a temporary file, so memory stays flat."""
+"""The workbooks the imports app writes: the template of each kind (openpyxl: drop-down
+lists, comments), and the report (the uploaded rows plus a 结果 column), which can be big
+and is streamed to a temporary file, so memory stays flat."""
 
 import tempfile
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from qiservice.core import xlsx_stream
 
 from . import rules
 from .choices import RowStatus
@@ -135,20 +136,25 @@ def _save(book):
 
 
 def report(job):
-    """The uploaded rows, as they were, plus 结果 (通过 / 已导入 / the errors)."""
+    """The uploaded rows, as they were, plus 结果 (通过 / 已导入 / the errors), streamed
+    (`core.xlsx_stream`): 100 000 rows in seconds."""
     from .workflow import open_sheet
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("导入结果"))
-    labels = dict(RowStatus.choices)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
+    labels = {value: str(label) for value, label in RowStatus.choices}
     results = (
         ImportRow.objects.filter(job=job)
         .order_by("row_number")
         .values_list("row_number", "status", "errors", "object_id")
     )
-    with job.file.open("rb") as fileobj, open_sheet(job, fileobj) as data:
+    with (
+        job.file.open("rb") as fileobj,
+        open_sheet(job, fileobj) as data,
+        xlsx_stream.XlsxStream(out, compresslevel=3) as book,
+    ):
+        sheet = book.add_sheet(_("导入结果"), freeze="A2")
         headers = list(data.columns)
-        sheet.append([_("行号"), *headers, _("结果")])
+        sheet.append([xlsx_stream.Cell(h, xlsx_stream.STYLE_HEADER) for h in [_("行号"), *headers, _("结果")]])
         iterator = iter(results.iterator(chunk_size=2000))
         current = next(iterator, None)
         for number, cells in data.rows():
@@ -157,17 +163,11 @@ def report(job):
             result = ""
             if current is not None and current[0] == number:
                 _n, status, errors, object_id = current
-                result = "；".join(errors) if errors else str(labels.get(status, status))
+                result = "；".join(errors) if errors else labels.get(status, status)
                 if object_id:
                     result += f" {object_id}"
-            # Text stays text: a value that looks like a formula (or was one) is written
-            # as a string cell, never as a formula for Excel to evaluate.
-            values = []
-            for header in headers:
-                value = cells[header].value
-                if isinstance(value, str) and value.startswith("="):
-                    value = WriteOnlyCell(sheet, value)
-                    value.data_type = "s"
-                values.append(value)
-            sheet.append([number, *values, result])
-    return _save(book)
+            # Text stays text: a value that looks like a formula (or was one) is written as
+            # a string cell with the quote prefix, never as a formula for Excel to evaluate.
+            sheet.append([number, *(cells[header].value for header in headers), result])
+    out.seek(0)
+    return out

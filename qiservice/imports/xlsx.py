@@ -65,6 +65,15 @@ def _text(element):
     return "".join((r.findtext(TEXT) or "") for r in element.iter(RUN))
 
 
+def _inline_text(element):
+    """An inline string's text: the usual single <t> first, else as `_text`."""
+    if len(element) == 1:
+        t = element[0]
+        if t.tag == TEXT:
+            return t.text or ""
+    return _text(element)
+
+
 class Workbook:
     def __init__(self, fileobj):
         try:
@@ -154,36 +163,42 @@ class Workbook:
                             position = index
                         else:
                             position += 1
-                        kind = c.get("t", "n")
-                        formula = c.find(FORMULA)
+                        # One pass over the cell's children: <f>, <v> or <is>.
+                        raw = inline = formula = None
+                        for child in c:
+                            tag = child.tag
+                            if tag == VALUE:
+                                if raw is None:
+                                    raw = child.text or ""
+                            elif tag == INLINE:
+                                inline = child
+                            elif tag == FORMULA:
+                                formula = child
+                                break
                         if formula is not None:
                             # The formula itself, never its cached result.
                             cells[position] = ("=" + (formula.text or ""), True)
                             continue
+                        kind = c.get("t", "n")
                         if kind == "inlineStr":
-                            inline = c.find(INLINE)
-                            value = _text(inline) if inline is not None else None
+                            value = None if inline is None else _inline_text(inline)
+                        elif raw is None:
+                            value = None
+                        elif kind == "s":
+                            value = shared[int(raw)]
+                        elif kind in ("str", "e", "d"):
+                            value = raw
+                        elif kind == "b":
+                            value = raw == "1"
                         else:
-                            raw = c.findtext(VALUE)
-                            if raw is None:
-                                value = None
-                            elif kind == "s":
-                                value = shared[int(raw)]
-                            elif kind in ("str", "e"):
-                                value = raw
-                            elif kind == "b":
-                                value = raw == "1"
-                            elif kind == "d":
-                                value = raw
-                            else:
-                                value = float(raw)
-                                if value.is_integer() and "E" not in raw and "." not in raw:
-                                    value = int(raw)
-                                if int(c.get("s", 0) or 0) in dates:
-                                    try:
-                                        value = from_excel(value, epoch)
-                                    except (OverflowError, ValueError):
-                                        value = raw
+                            value = float(raw)
+                            if value.is_integer() and "E" not in raw and "." not in raw:
+                                value = int(raw)
+                            if dates and int(c.get("s", 0) or 0) in dates:
+                                try:
+                                    value = from_excel(value, epoch)
+                                except (OverflowError, ValueError):
+                                    value = raw
                         cells[position] = (value, False)
                     row.clear()
                     while row.getprevious() is not None:

@@ -3,10 +3,13 @@
 import datetime
 import decimal
 import itertools
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,4 +110,58 @@ def test_any_recorded_content_verifies_after_the_round_trip(world, changes):
         extra={"on": datetime.date(2026, 10, 1), "amount": decimal.Decimal("12.50"), "备注": "国庆"},
         ip="10.0.0.8",
     )
+    assert audit_chain.verify(AuditLog).ok
+
+
+flat_values = st.dictionaries(
+    st.text(max_size=8), st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.text(max_size=12), max_size=6
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=flat_values | st.dictionaries(st.text(max_size=4), json_values, max_size=3))
+def test_the_fast_path_for_flat_dicts_normalises_as_the_round_trip_does(value):
+    """A snapshot of plain fields skips the JSON round trip; the result must not differ."""
+    slow = audit_chain._without_nul(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
+    assert audit_chain.normalise(value) == slow
+    assert json.dumps(audit_chain.canonical(value), sort_keys=True) == json.dumps(
+        canonical_without_fast_path(value), sort_keys=True
+    )
+
+
+def canonical_without_fast_path(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(decimal.Decimal(repr(value)))
+    if isinstance(value, dict):
+        return {k: canonical_without_fast_path(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical_without_fast_path(v) for v in value]
+    return value
+
+
+def test_rows_inserted_in_bulk_as_values_join_the_chain(world):
+    """The import's bulk path (dicts, no instances) chains its rows like any other write."""
+    audit.record(AuditEvent.VIEWED, world.ent_jimei, actor=world.people.admin)
+    now = timezone.now()
+    written = AuditLog.objects.insert_values(
+        {
+            "event_type": AuditEvent.CREATED.value,
+            "created_at": now,
+            "actor_id": world.people.admin.pk,
+            "actor_repr": "管理员\x00",
+            "target_id": str(n),
+            "changes": {"name": f"企业{n}", "n": n, "on": datetime.date(2026, 1, n + 1)},
+            "extra": {"import": 7},
+        }
+        for n in range(5)
+    )
+    audit.record(AuditEvent.VIEWED, world.ent_jimei, actor=world.people.admin)
+    assert written == 5
+    rows = list(AuditLog.objects.order_by("pk"))
+    for before, after in itertools.pairwise(rows):
+        assert after.prev_hash == before.row_hash
+    stored = AuditLog.objects.filter(event_type=AuditEvent.CREATED, extra={"import": 7}).order_by("pk")
+    assert [r.target_id for r in stored] == ["0", "1", "2", "3", "4"]
+    assert stored[1].changes == {"name": "企业1", "n": 1, "on": "2026-01-02"}
+    assert stored[0].actor_repr == "管理员\ufffd" and stored[0].target_repr == "" and stored[0].ip_address is None
     assert audit_chain.verify(AuditLog).ok

@@ -2,9 +2,13 @@
 tick boxes), the values of the demand, the East Asian fonts, and long ledgers."""
 
 import datetime
+import io
+import zipfile
 
 from django.utils import timezone
 from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qiservice.demands import workflow
 from qiservice.documents import content, services
@@ -219,3 +223,45 @@ def test_typical_case_masks_the_enterprise_everywhere(world, done):
 def test_the_same_form_gives_the_same_bytes(world, done):
     document = build(world, done, "registration")
     assert render_docx(document) == render_docx(document)
+
+
+ledger_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(["\n", "\t", "\r", " ", "　"]),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(entries=st.lists(st.tuples(ledger_text, ledger_text, ledger_text, ledger_text), min_size=1, max_size=6))
+def test_copied_ledger_rows_are_the_rows_python_docx_builds(entries):
+    """A long ledger's rows are copies of one template row with the texts put in: the XML
+    must be exactly what building each row with python-docx gives (texts with line breaks,
+    tabs, leading spaces, empty cells)."""
+    header = [content.label(t) for t in ("日期", "服务对象对接人员", "处理的问题", "处理过程", "备注")]
+    header[3].span = 2
+    rows = [content.Row(header, 12, header=True)]
+    rows += [
+        content.Row(
+            [
+                content.value("2026-01-05"),
+                content.value(contact),
+                content.value(problem),
+                content.value(handling, 2),
+                content.value(remarks),
+            ],
+            12,
+        )
+        for contact, problem, handling, remarks in entries
+    ]
+    document = content.Document(
+        form="ledger",
+        appendix="附录B（资料性）",
+        title="工作台账",
+        number="QI-2026-000001",
+        table=content.Table(content.LEDGER_GRID, rows, header_rows=1),
+    )
+
+    def body(data):
+        return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+    assert body(render_docx(document)) == body(render_docx(document, clone_rows=False))

@@ -1,17 +1,22 @@
 """Importing checked files: valid rows only, or all or nothing; re-checked at import time."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from qiservice.core import audit_chain
 from qiservice.core.models import AuditEvent, AuditLog
 from qiservice.demands import workflow as demand_workflow
 from qiservice.demands.models import Demand
 from qiservice.enterprises.models import Enterprise
 from qiservice.enterprises.workflow import save_enterprise
+from qiservice.imports import rules
 from qiservice.imports.choices import ImportStatus, RowStatus
+from qiservice.imports.models import ImportJob
 from tests.conftest import CODES
 
 from .helpers import DEMAND_HEADERS, credit_code, demand_row, enterprise_row, workbook
@@ -222,3 +227,101 @@ def test_demand_all_or_nothing_rolls_back_numbers_too(world, start, commit, monk
     assert job.created_count == 3
     year = timezone.localdate().year
     assert sorted(Demand.objects.values_list("number", flat=True)) == [f"QI-{year}-00000{i}" for i in (1, 2, 3)]
+
+
+def _register(world, n):
+    return save_enterprise(
+        Enterprise(
+            name="抢先登记",
+            credit_code=credit_code(n),
+            district=world.jimei,
+            address="地址",
+            contact_name="王",
+            contact_phone="13800000000",
+        ),
+        by=world.people.admin,
+    )
+
+
+def _spoil_workbook(job):
+    """Overwrite the uploaded workbook: an import that still works did not read it again."""
+    with open(job.file.path, "wb") as handle:
+        handle.write(b"not a workbook any more")
+
+
+def test_the_import_takes_the_dry_runs_checked_rows_and_rechecks_the_database(
+    world, start, commit, django_capture_on_commit_callbacks
+):
+    job = start(world.people.officer_jimei, "enterprises", workbook([enterprise_row(i) for i in range(1, 6)]))
+    assert job.checked_rows and default_storage.exists(job.checked_rows.name)
+    _spoil_workbook(job)
+    _register(world, 3)  # taken between the dry run and the import
+    enterprises, records = Enterprise.objects.count(), AuditLog.objects.count()
+
+    job = commit(job, "all_or_nothing")
+    assert job.status == ImportStatus.VALIDATED
+    assert job.message == "重新检查时发现 1 行错误（数据库在检查后有变化），未导入任何数据。请查看报告。"
+    assert job.rows.get(row_number=4).errors == ["【统一社会信用代码】该代码已登记，服务对象库中已有该企业。"]
+    assert Enterprise.objects.count() == enterprises
+    assert AuditLog.objects.count() == records + 1  # only the import's own record
+    assert audit_chain.verify(AuditLog).ok
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = commit(job, "valid_only")
+    assert (job.status, job.created_count, job.error_rows) == (ImportStatus.DONE, 4, 1)
+    assert Enterprise.objects.count() == enterprises + 4
+    imported = Enterprise.objects.get(credit_code=credit_code(5))
+    assert (imported.name, imported.district, imported.contact_email, imported.created_by) == (
+        "厦门导入测试企业5有限公司",
+        world.jimei,
+        "e5@example.cn",
+        world.people.officer_jimei,
+    )
+    record = AuditLog.objects.get(target_type__model="enterprise", target_id=str(imported.pk))
+    assert record.changes["credit_code"] == credit_code(5) and record.changes["district"] == world.jimei.pk
+    assert dict(job.rows.values_list("row_number", "status")) == {
+        2: RowStatus.IMPORTED,
+        3: RowStatus.IMPORTED,
+        4: RowStatus.ERROR,
+        5: RowStatus.IMPORTED,
+        6: RowStatus.IMPORTED,
+    }
+    assert audit_chain.verify(AuditLog).ok
+    # The checked rows are spent: the file is gone.
+    assert not job.checked_rows and not list(Path(job.file.path).parent.glob("*.checked.*"))
+
+
+def test_a_code_registered_while_the_rows_are_written_refuses_all_or_nothing(world, start, commit, monkeypatch):
+    """The race the re-check cannot see: the unique constraint catches it, nothing stays."""
+    job = start(world.people.officer_jimei, "enterprises", workbook([enterprise_row(i) for i in range(1, 4)]))
+    recheck = rules.Checker.recheck_chunk
+
+    def recheck_then_someone_registers(self, chunk):
+        rows = recheck(self, chunk)
+        _register(world, 2)
+        return rows
+
+    monkeypatch.setattr(rules.Checker, "recheck_chunk", recheck_then_someone_registers)
+    enterprises = Enterprise.objects.count()
+    job = commit(job, "all_or_nothing")
+    assert job.status == ImportStatus.VALIDATED and "未导入任何数据" in job.message
+    assert job.rows.get(row_number=3).errors == ["【统一社会信用代码】该代码已登记，服务对象库中已有该企业。"]
+    assert Enterprise.objects.count() == enterprises  # the other registration rolled back too
+    assert audit_chain.verify(AuditLog).ok
+
+
+def test_a_district_taken_from_the_importer_since_the_check_is_refused(world, start, commit):
+    job = start(world.people.officer_jimei, "enterprises", workbook([enterprise_row(1)]))
+    world.people.officer_jimei.role_assignments.update(district=world.siming)
+    job = commit(job, "valid_only")
+    assert job.rows.get().errors == ["【所在区】您只能导入本人所辖区（思明区）的服务对象。"]
+    assert job.created_count == 0 and not Enterprise.objects.filter(credit_code=credit_code(1)).exists()
+
+
+def test_a_job_checked_before_rows_were_kept_is_checked_again_from_its_workbook(world, start, commit):
+    job = start(world.people.officer_jimei, "enterprises", _mixed())
+    default_storage.delete(job.checked_rows.name)
+    ImportJob.objects.filter(pk=job.pk).update(checked_rows="")
+    job = commit(ImportJob.objects.get(pk=job.pk), "valid_only")
+    assert (job.status, job.created_count, job.error_rows) == (ImportStatus.DONE, 2, 1)
+    assert audit_chain.verify(AuditLog).ok
