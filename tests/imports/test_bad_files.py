@@ -138,21 +138,28 @@ def test_fifty_megabyte_upload_is_refused_without_reading_it_into_memory(world, 
 
     from qiservice.imports import views
 
+    def posted(body):
+        request = WSGIRequest(
+            {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": "/imports/enterprises/upload/",
+                "CONTENT_TYPE": "multipart/form-data; boundary=BOUNDARY",
+                "CONTENT_LENGTH": str(body.length),
+                "SERVER_NAME": "testserver",
+                "SERVER_PORT": "80",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": body,
+            }
+        )
+        request.user = world.people.officer_jimei
+        request._dont_enforce_csrf_checks = True
+        return request
+
+    # A first refusal loads what any first request loads (templates, catalogues), which is
+    # not what is measured; when this test runs alone that alone is over 8 MB.
+    views.upload(posted(_ZeroBody(20)), "enterprises")
     body = _ZeroBody(50)
-    request = WSGIRequest(
-        {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/imports/enterprises/upload/",
-            "CONTENT_TYPE": "multipart/form-data; boundary=BOUNDARY",
-            "CONTENT_LENGTH": str(body.length),
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": body,
-        }
-    )
-    request.user = world.people.officer_jimei
-    request._dont_enforce_csrf_checks = True
+    request = posted(body)
     tracemalloc.start()
     response = views.upload(request, "enterprises")
     peak = tracemalloc.get_traced_memory()[1]
