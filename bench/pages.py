@@ -89,12 +89,13 @@ def cases():
         .order_by("-open")
         .first()
     )
-    big = (
-        Demand.objects.filter(status="closed", pk__in=Demand.objects.order_by("-pk").values("pk")[:2000])
-        .annotate(n=Count("ledger_entries"))
-        .order_by("-n")
-        .first()
-    )
+    # The demand with the longest ledger, and one with a short ledger (the page's query
+    # count must not grow with the ledger).
+    from qiservice.demands.models import LedgerEntry
+
+    sizes = LedgerEntry.objects.values("demand_id").annotate(n=Count("pk")).order_by()
+    big = Demand.objects.get(pk=sizes.order_by("-n", "demand_id").values_list("demand_id", flat=True)[0])
+    small = Demand.objects.get(pk=sizes.filter(n=5).order_by("demand_id").values_list("demand_id", flat=True)[0])
     district = Demand.objects.values_list("district_id", flat=True).first()
     enterprise = Enterprise.objects.order_by("pk").first()
     demand_cols = ("number", "enterprise__name", "district__name", "status", "registered_at")
@@ -129,6 +130,13 @@ def cases():
             big.get_absolute_url(),
             admin,
             lambda: Demand.objects.filter(pk=big.pk),
+            ("number", "status", "description"),
+        ),
+        Case(
+            f"demand page ({small.ledger_entries.count()} ledger rows)",
+            small.get_absolute_url(),
+            admin,
+            lambda: Demand.objects.filter(pk=small.pk),
             ("number", "status", "description"),
         ),
         Case(
