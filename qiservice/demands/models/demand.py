@@ -129,6 +129,9 @@ class Demand(models.Model):
             # from the index alone; open demands per specialist.
             models.Index(fields=["registered_on", "district", "status", "source"], name="demand_dashboard"),
             models.Index(fields=["status", "specialist"], name="demand_status_specialist"),
+            # The list's default order (newest first), whole and per district (issue 9).
+            models.Index(fields=["registered_at", "id"], name="demand_list_order"),
+            models.Index(fields=["district", "registered_at", "id"], name="demand_district_order"),
         ]
 
     def __str__(self):
@@ -179,6 +182,23 @@ class DemandCategory(models.Model):
 
     def __str__(self):
         return self.get_category_display()
+
+
+class DemandSearch(models.Model):
+    """The demand's keyword-search terms (`qiservice.demands.search`): bigrams and trigrams
+    of its number, its enterprise's name and its description, space-separated. Indexed
+    by a GIN index (PostgreSQL) or an FTS5 table kept by triggers (SQLite), both made in
+    migration 0005; an index, not a record, so it has no scope of its own."""
+
+    demand = models.OneToOneField(Demand, models.CASCADE, primary_key=True, related_name="search_terms")
+    grams = models.TextField()
+
+    class Meta:
+        verbose_name = _("需求检索词")
+        verbose_name_plural = _("需求检索词")
+
+    def __str__(self):
+        return str(self.demand_id)
 
 
 class Assignment(models.Model):
