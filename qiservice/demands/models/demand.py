@@ -98,12 +98,14 @@ class Demand(models.Model):
         blank=True,
         related_name="demands",
         verbose_name=_("专项服务任务"),
+        db_index=False,  # a partial index below
     )
     follows = models.ForeignKey(
         "self",
         models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # a partial index below
         related_name="followed_by",
         verbose_name=_("源自回访"),
         editable=False,
@@ -132,6 +134,11 @@ class Demand(models.Model):
             # The list's default order (newest first), whole and per district (issue 9).
             models.Index(fields=["registered_at", "id"], name="demand_list_order"),
             models.Index(fields=["district", "registered_at", "id"], name="demand_district_order"),
+            # Keys that are mostly empty: indexed where set. A plain index holds every empty
+            # row as one value, and SQLite's statistics then take "follows = x" for the whole
+            # table and read the list's order index instead (a 100 000-row scan).
+            models.Index(fields=["follows"], name="demand_follows", condition=Q(follows__isnull=False)),
+            models.Index(fields=["special_task"], name="demand_special_task", condition=Q(special_task__isnull=False)),
         ]
 
     def __str__(self):
