@@ -175,7 +175,7 @@ def load_demand(request, pk, action="view"):
 def detail(request, pk):
     demand = load_demand(request, pk)
     user = request.user
-    facts = T.Facts.of(demand)
+    facts = demand.shown_facts = T.Facts.of(demand)  # read once for the whole page (see Facts.of)
     viewer = Viewer(user, demand, facts)
     audit.record(AuditEvent.VIEWED, demand, actor=user)  # enterprise data was shown (R6.2)
     records = load_records(demand, viewer)
@@ -259,7 +259,7 @@ def load_records(demand, viewer):
 
 # The page shows the latest ledger entries; the whole ledger is the ledger list's and the
 # export's (a long service must not make the page slower).
-LEDGER_ON_PAGE = 50
+LEDGER_ON_PAGE = 20
 
 
 def latest_ledger(demand):
