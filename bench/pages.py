@@ -4,8 +4,10 @@
 
 For each case: p50 / p95 of the page through Django's test client (the whole request:
 middleware, view, template), the number of SQL queries, the time of the page's main SQL
-alone, and the time of a bare view that returns the same rows as JSON (the floor a page
-cannot beat), with the ratios. Run by bench/run.py for SQLite and PostgreSQL.
+alone, and two floors with the page's ratio to each: the same rows turned into JSON by a
+direct call (no request at all), and a bare Django view returning those rows as JSON
+through the same client, session and middleware (the floor a page of this server cannot
+beat). Run by bench/run.py for SQLite and PostgreSQL.
 """
 
 import argparse
@@ -167,13 +169,41 @@ def cases():
     ]
 
 
+def bare_view_urls(all_cases):
+    """The project's URLs plus one bare view per case at /__bench_floor__/<n>/: the same
+    rows as JSON through the same request stack (session, login, middleware), so the
+    view floor is what any page of this server pays before its own work. Only in this
+    process; the project declares no such URL."""
+    import types
+
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.http import JsonResponse
+    from django.urls import clear_url_caches, include, path
+
+    def bare(request, index):
+        case = all_cases[index]
+        return JsonResponse({"rows": list(case.main().values(*case.columns))}, json_dumps_params={"default": str})
+
+    module = types.ModuleType("bench_floor_urls")
+    module.urlpatterns = [
+        path("__bench_floor__/<int:index>/", login_required(bare)),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()
+
+
 def measure(runs):
     from django.db import connection, reset_queries
     from django.http import JsonResponse
     from django.test import Client
 
     results = []
-    for case in cases():
+    all_cases = cases()
+    bare_view_urls(all_cases)
+    for index, case in enumerate(all_cases):
         client = Client()
         client.force_login(case.user)
         response = client.get(case.path)
@@ -194,6 +224,9 @@ def measure(runs):
 
             row["floor_p50"], _ = timed(bare, runs)
             row["ratio_floor"] = p50 / row["floor_p50"] if row["floor_p50"] else None
+            floor_path = f"/__bench_floor__/{index}/"
+            row["view_floor_p50"], _ = timed(lambda c=client, p=floor_path: c.get(p), runs)
+            row["ratio_view_floor"] = p50 / row["view_floor_p50"] if row["view_floor_p50"] else None
         results.append(row)
         reset_queries()
     return results
