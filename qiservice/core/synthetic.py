@@ -600,7 +600,8 @@ class Generator:
             text[-1] if final_status in ("closed", "withdrawn", "cancelled") else None, len(statuses), text[-1],
         )  # fmt: skip
         # The keyword-search index, as the workflow's save would write it.
-        w["search"].add(demand_id, search_document(number, self.enterprise_names[enterprise_id], description))
+        grams = search_document(number, self.enterprise_names[enterprise_id], description)
+        w["search"].add(demand_id, grams.split() if self.postgres else grams)  # text[] on PostgreSQL
         for category in categories:
             w["category"].add(demand_id, category)
         if has_specialist:

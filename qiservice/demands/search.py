@@ -20,8 +20,8 @@ Bigrams rather than jieba words, because words would change what the box finds: 
 substring that jieba cuts differently (part of a name, part of a number) would no longer
 be found.
 
-The index is a GIN index over the terms on PostgreSQL and an FTS5 table on SQLite (see
-migration 0005). It is kept up to date when a demand is saved (number, description,
+The index is a GIN index over the terms (a text[] column) on PostgreSQL and an FTS5
+table on SQLite (see migration 0005). It is kept up to date when a demand is saved (number, description,
 enterprise) or an enterprise is renamed (signals below, connected in apps.ready), and the
 synthetic-data generator fills it in bulk with `rebuild`.
 """
@@ -30,7 +30,7 @@ import operator
 import re
 from functools import reduce
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import BigIntegerField, F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex, Upper
@@ -106,7 +106,7 @@ def candidates(q, queryset):
     if connections[queryset.db].vendor == "postgresql":
         # The planner knows how common each term is (statistics of the GIN expression) and
         # picks between the index and reading the list in order.
-        sql = "SELECT demand_id FROM demands_demandsearch WHERE string_to_array(grams, ' ') @> %s::text[]"
+        sql = "SELECT demand_id FROM demands_demandsearch WHERE grams @> %s::text[]"
         return queryset.filter(pk__in=RawSQL(sql, [wanted]))  # noqa: S611
     # FTS5: each term a quoted phrase (terms hold letters and digits only), all required.
     match = " ".join(f'"{t}"' for t in wanted)
@@ -146,6 +146,29 @@ def search_demands(queryset, q):
     if found is None:
         return queryset.filter(contains(q))
     return found if decides(q) else found.filter(contains(q))
+
+
+class TermsField(models.TextField):
+    """The terms of a demand: a text[] column on PostgreSQL (GIN-indexed, compared without
+    parsing a string per row), space-separated text elsewhere (SQLite's FTS5 reads it). In
+    Python always the space-separated string."""
+
+    def db_type(self, connection):
+        return "text[]" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        return " ".join(value) if isinstance(value, list) else value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = super().get_db_prep_value(value, connection, prepared)
+        if connection.vendor == "postgresql" and isinstance(value, str):
+            return value.split()
+        return value
+
+    def get_placeholder(self, value, compiler, connection):
+        # Having one keeps bulk_create off PostgreSQL's UNNEST insert, which would flatten
+        # the arrays.
+        return "%s"
 
 
 # --- keeping the index up to date -------------------------------------------------------------

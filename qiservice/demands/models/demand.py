@@ -10,6 +10,7 @@ from qiservice.core.models import RestrictedQuerySet
 from qiservice.core.validators import validate_phone
 
 from ..choices import AssignmentStatus, DemandSource, DemandStatus, DispatchStatus, NoteKind, ServiceMode
+from ..search import TermsField
 
 
 class DemandSequence(models.Model):
@@ -193,12 +194,12 @@ class DemandCategory(models.Model):
 
 class DemandSearch(models.Model):
     """The demand's keyword-search terms (`qiservice.demands.search`): bigrams and trigrams
-    of its number, its enterprise's name and its description, space-separated. Indexed
-    by a GIN index (PostgreSQL) or an FTS5 table kept by triggers (SQLite), both made in
-    migration 0005; an index, not a record, so it has no scope of its own."""
+    of its number, its enterprise's name and its description. Indexed by a GIN index
+    (PostgreSQL, a text[] column) or an FTS5 table kept by triggers (SQLite), both made
+    in migration 0005; an index, not a record, so it has no scope of its own."""
 
     demand = models.OneToOneField(Demand, models.CASCADE, primary_key=True, related_name="search_terms")
-    grams = models.TextField()
+    grams = TermsField()
 
     class Meta:
         verbose_name = _("需求检索词")
