@@ -41,17 +41,29 @@ class FastSelectMixin:
     per option (issue 9)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        # Widget.get_context: name, value and attrs without ChoiceWidget's dict per option.
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        multiple = self.allow_multiple_selected
+        if multiple:
+            widget["attrs"]["multiple"] = True
+        chosen = set(widget["value"])
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
+        has_selected = False  # as ChoiceWidget.optgroups: one selected option unless multiple
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):
+                group, choices = option_value, option_label
+            else:
+                group, choices = None, [("" if option_value is None else option_value, option_label)]
+            if group:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group)}">')
+            for subvalue, sublabel in choices:
+                selected = (not has_selected or multiple) and str(subvalue) in chosen
+                has_selected |= selected
                 parts.append(
-                    f'\n  <option value="{conditional_escape(option["value"])}"{_attrs(option["attrs"])}>'
-                    f"{conditional_escape(option['label'])}</option>"
+                    f'\n  <option value="{conditional_escape(subvalue)}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(sublabel)}</option>"
                 )
-            if group_name:
+            if group:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
