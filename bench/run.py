@@ -106,14 +106,14 @@ def table(results, scale):
     lines = [
         f"# Benchmarks — scale {scale}, {datetime.datetime.now():%Y-%m-%d %H:%M}",
         "",
-        "| db | page | p50 ms | p95 ms | queries | main SQL p50 | bare floor p50 | page / floor "
+        "| db | page | p50 ms | p95 ms | CPU p50 | queries | main SQL p50 | bare floor p50 | page / floor "
         "| view floor p50 | page / view floor | target p50 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         for row in result["pages"]:
             if "skipped" in row:
-                lines.append(f"| {result['db']} | {row['name']} | skipped ({row['skipped']}) | | | | | | | | |")
+                lines.append(f"| {result['db']} | {row['name']} | skipped ({row['skipped']}) | | | | | | | | | |")
                 continue
             target = target_for(row["name"])
             mark = "" if target is None or row["p50"] <= target else " ✗"
@@ -123,7 +123,8 @@ def table(results, scale):
             view_floor = f"{row['view_floor_p50']:.1f}" if "view_floor_p50" in row else ""
             view_ratio = f"{row['ratio_view_floor']:.1f}×" if row.get("ratio_view_floor") else ""
             lines.append(
-                f"| {result['db']} | {row['name']} | {row['p50']:.1f}{mark} | {row['p95']:.1f} | {row['queries']} "
+                f"| {result['db']} | {row['name']} | {row['p50']:.1f}{mark} | {row['p95']:.1f} "
+                f"| {row.get('cpu_p50', 0):.1f} | {row['queries']} "
                 f"| {sql} | {floor} | {ratio} | {view_floor} | {view_ratio} | {target or ''} |"
             )
     lines += ["", "| db | load: rate req/s | workers | requests | throughput | p50 ms | p99 ms | errors |"]
