@@ -193,3 +193,12 @@ def test_the_search_finds_what_icontains_finds(world, register, rows, queries, p
         q = q.strip()
         if q:
             assert found(q) == naive(q), q
+
+
+def test_the_command_rebuilds_an_index_lost_to_sql_writes(world, corpus):
+    from django.core.management import call_command
+
+    DemandSearch.objects.all().delete()  # as if the demands had been written by SQL
+    assert found("检定校准") == set()
+    call_command("rebuild_search_index", stdout=__import__("io").StringIO())
+    assert found("检定校准") == {corpus["meters"].number}
