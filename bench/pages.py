@@ -3,9 +3,12 @@
     DATABASE_URL=… .venv/bin/python bench/pages.py [--runs 30] [--json out.json]
 
 For each case: p50 / p95 of the page through Django's test client (the whole request:
-middleware, view, template), the number of SQL queries, the time of the page's main SQL
-alone, and the time of a bare view that returns the same rows as JSON (the floor a page
-cannot beat), with the ratios. Run by bench/run.py for SQLite and PostgreSQL.
+middleware, view, template), the median CPU time of this process per request (SQLite's
+work included, PostgreSQL's not), the number of SQL queries, the time of the page's main SQL
+alone, and two floors with the page's ratio to each: the same rows turned into JSON by a
+direct call (no request at all), and a bare Django view returning those rows as JSON
+through the same client, session and middleware (the floor a page of this server cannot
+beat). Run by bench/run.py for SQLite and PostgreSQL.
 """
 
 import argparse
@@ -31,15 +34,20 @@ def setup():
     settings.DEBUG = False
 
 
-def timed(fn, runs):
-    samples = []
+def timed(fn, runs, cpu=None):
+    """p50 and p95 of fn's wall time (ms); with a list as `cpu`, the median CPU time of this
+    process is appended to it (on a busy machine the wall time mostly measures the others)."""
+    samples, cpu_samples = [], []
     for _ in range(2):  # warm caches (templates, the calendar, query plans)
         fn()
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
+        cpu_samples.append((time.process_time() - started_cpu) * 1000)
     samples.sort()
+    if cpu is not None:
+        cpu.append(statistics.median(cpu_samples))
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
@@ -89,12 +97,13 @@ def cases():
         .order_by("-open")
         .first()
     )
-    big = (
-        Demand.objects.filter(status="closed", pk__in=Demand.objects.order_by("-pk").values("pk")[:2000])
-        .annotate(n=Count("ledger_entries"))
-        .order_by("-n")
-        .first()
-    )
+    # The demand with the longest ledger, and one with a short ledger (the page's query
+    # count must not grow with the ledger).
+    from qiservice.demands.models import LedgerEntry
+
+    sizes = LedgerEntry.objects.values("demand_id").annotate(n=Count("pk")).order_by()
+    big = Demand.objects.get(pk=sizes.order_by("-n", "demand_id").values_list("demand_id", flat=True)[0])
+    small = Demand.objects.get(pk=sizes.filter(n=5).order_by("demand_id").values_list("demand_id", flat=True)[0])
     district = Demand.objects.values_list("district_id", flat=True).first()
     enterprise = Enterprise.objects.order_by("pk").first()
     demand_cols = ("number", "enterprise__name", "district__name", "status", "registered_at")
@@ -132,6 +141,13 @@ def cases():
             ("number", "status", "description"),
         ),
         Case(
+            f"demand page ({small.ledger_entries.count()} ledger rows)",
+            small.get_absolute_url(),
+            admin,
+            lambda: Demand.objects.filter(pk=small.pk),
+            ("number", "status", "description"),
+        ),
+        Case(
             "my work (busiest specialist)",
             "/demands/my-work/",
             busiest.user,
@@ -159,13 +175,41 @@ def cases():
     ]
 
 
+def bare_view_urls(all_cases):
+    """The project's URLs plus one bare view per case at /__bench_floor__/<n>/: the same
+    rows as JSON through the same request stack (session, login, middleware), so the
+    view floor is what any page of this server pays before its own work. Only in this
+    process; the project declares no such URL."""
+    import types
+
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.http import JsonResponse
+    from django.urls import clear_url_caches, include, path
+
+    def bare(request, index):
+        case = all_cases[index]
+        return JsonResponse({"rows": list(case.main().values(*case.columns))}, json_dumps_params={"default": str})
+
+    module = types.ModuleType("bench_floor_urls")
+    module.urlpatterns = [
+        path("__bench_floor__/<int:index>/", login_required(bare)),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()
+
+
 def measure(runs):
     from django.db import connection, reset_queries
     from django.http import JsonResponse
     from django.test import Client
 
     results = []
-    for case in cases():
+    all_cases = cases()
+    bare_view_urls(all_cases)
+    for index, case in enumerate(all_cases):
         client = Client()
         client.force_login(case.user)
         response = client.get(case.path)
@@ -175,8 +219,9 @@ def measure(runs):
         queries = []
         with count_queries(connection, queries):
             client.get(case.path)
-        p50, p95 = timed(lambda c=client, p=case.path: c.get(p), runs)
-        row = {"name": case.name, "path": case.path, "p50": p50, "p95": p95, "queries": len(queries)}
+        cpu = []
+        p50, p95 = timed(lambda c=client, p=case.path: c.get(p), runs, cpu)
+        row = {"name": case.name, "path": case.path, "p50": p50, "p95": p95, "cpu_p50": cpu[0], "queries": len(queries)}
         if case.main is not None:
             row["sql_p50"], _ = timed(lambda m=case.main: list(m()), runs)
             columns = case.columns
@@ -186,6 +231,9 @@ def measure(runs):
 
             row["floor_p50"], _ = timed(bare, runs)
             row["ratio_floor"] = p50 / row["floor_p50"] if row["floor_p50"] else None
+            floor_path = f"/__bench_floor__/{index}/"
+            row["view_floor_p50"], _ = timed(lambda c=client, p=floor_path: c.get(p), runs)
+            row["ratio_view_floor"] = p50 / row["view_floor_p50"] if row["view_floor_p50"] else None
         results.append(row)
         reset_queries()
     return results

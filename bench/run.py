@@ -1,7 +1,8 @@
 """`make bench`: the page benchmarks and a load run on SQLite and PostgreSQL.
 
     .venv/bin/python bench/run.py [--scale city|province|town] [--db sqlite,postgres]
-                                  [--runs 30] [--rate 100] [--seconds 20]
+                                  [--runs 30] [--rate 100] [--seconds 20 (0: no load run)]
+                                  [--sqlite-url sqlite:///…] [--postgres-url postgres://…]
 
 For each database: creates it if needed (SQLite file under var/bench/, PostgreSQL database
 qi_bench_<scale> on 127.0.0.1), migrates, fills it once with `generate_data` at the scale,
@@ -39,7 +40,10 @@ def target_for(name):
     return None
 
 
-def database_url(db, scale):
+def database_url(db, scale, args=None):
+    given = getattr(args, f"{db}_url", None)
+    if given:
+        return given
     if db == "sqlite":
         (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{ROOT / 'var' / 'bench' / f'{scale}.sqlite3'}"
@@ -75,12 +79,14 @@ def ensure_data(env, scale):
 
 
 def run_db(db, args):
-    env = dict(os.environ, DATABASE_URL=database_url(db, args.scale), QI_VAR_DIR=str(ROOT / "var" / "bench"))
+    env = dict(os.environ, DATABASE_URL=database_url(db, args.scale, args), QI_VAR_DIR=str(ROOT / "var" / "bench"))
     env.pop("DEBUG", None)
     generated = ensure_data(env, args.scale)
     out = ROOT / "var" / "bench" / f"pages-{db}.json"
     command = [PYTHON, "bench/pages.py", "--runs", str(args.runs), "--json", str(out)]
+    load_before = os.getloadavg()
     subprocess.run(command, cwd=ROOT, env=env, check=True)
+    loadavg = (load_before, os.getloadavg())
     pages = json.loads(out.read_text(encoding="utf-8"))
     load = None
     if args.seconds > 0:
@@ -93,29 +99,33 @@ def run_db(db, args):
             text=True,
         )
         load = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"db": db, "generated_seconds": generated, "pages": pages, "load": load}
+    return {"db": db, "generated_seconds": generated, "pages": pages, "load": load, "loadavg": loadavg}
 
 
 def table(results, scale):
     lines = [
         f"# Benchmarks — scale {scale}, {datetime.datetime.now():%Y-%m-%d %H:%M}",
         "",
-        "| db | page | p50 ms | p95 ms | queries | main SQL p50 | bare floor p50 | page / floor | target p50 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| db | page | p50 ms | p95 ms | CPU p50 | queries | main SQL p50 | bare floor p50 | page / floor "
+        "| view floor p50 | page / view floor | target p50 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         for row in result["pages"]:
             if "skipped" in row:
-                lines.append(f"| {result['db']} | {row['name']} | skipped ({row['skipped']}) | | | | | | |")
+                lines.append(f"| {result['db']} | {row['name']} | skipped ({row['skipped']}) | | | | | | | | | |")
                 continue
             target = target_for(row["name"])
             mark = "" if target is None or row["p50"] <= target else " ✗"
             sql = f"{row['sql_p50']:.1f}" if "sql_p50" in row else ""
             floor = f"{row['floor_p50']:.1f}" if "floor_p50" in row else ""
             ratio = f"{row['ratio_floor']:.1f}×" if row.get("ratio_floor") else ""
+            view_floor = f"{row['view_floor_p50']:.1f}" if "view_floor_p50" in row else ""
+            view_ratio = f"{row['ratio_view_floor']:.1f}×" if row.get("ratio_view_floor") else ""
             lines.append(
-                f"| {result['db']} | {row['name']} | {row['p50']:.1f}{mark} | {row['p95']:.1f} | {row['queries']} "
-                f"| {sql} | {floor} | {ratio} | {target or ''} |"
+                f"| {result['db']} | {row['name']} | {row['p50']:.1f}{mark} | {row['p95']:.1f} "
+                f"| {row.get('cpu_p50', 0):.1f} | {row['queries']} "
+                f"| {sql} | {floor} | {ratio} | {view_floor} | {view_ratio} | {target or ''} |"
             )
     lines += ["", "| db | load: rate req/s | workers | requests | throughput | p50 ms | p99 ms | errors |"]
     lines += ["|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -126,6 +136,13 @@ def table(results, scale):
                 f"| {result['db']} | {load['rate']} | {load['workers']} | {load['requests']} | {load['throughput']} "
                 f"| {load['p50']} | {load['p99']} | {load['errors']} |"
             )
+    lines.append("")
+    for result in results:
+        before, after = result["loadavg"]
+        lines.append(
+            f"Load average on {result['db']} (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in before)} before the "
+            f"pages, {' '.join(f'{x:.2f}' for x in after)} after ({os.cpu_count()} CPUs).  "
+        )
     for result in results:
         if result["generated_seconds"]:
             lines.append(f"\nGenerated the {scale} data set on {result['db']} in {result['generated_seconds']:.0f} s.")
@@ -138,7 +155,9 @@ def main():
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rate", type=float, default=100)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="the load run's length; 0: no load run")
+    parser.add_argument("--sqlite-url", help="an existing SQLite database instead of var/bench/<scale>.sqlite3")
+    parser.add_argument("--postgres-url", help="an existing PostgreSQL database instead of qi_bench_<scale>")
     args = parser.parse_args()
     results = [run_db(db, args) for db in args.db.split(",")]
     text = table(results, args.scale)

@@ -4,7 +4,8 @@
 realistic rows in every workflow state: enterprises with valid credit codes, the specialist
 pool, institutions with catalogues, demands with their categories, status history, deadlines
 (computed on the real working-day calendar), assignments, escalations and dispatches,
-preparations, agreements and plans, ledger entries, summaries and evaluations.
+preparations, agreements and plans, ledger entries, summaries and evaluations, and the
+demands' keyword-search index.
 
 It writes straight to the tables with the engine's bulk path (PostgreSQL COPY, SQLite
 executemany in large transactions), bypassing the workflow functions on purpose: they are
@@ -25,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qiservice.core.validators import credit_code_check_character
+from qiservice.demands.search import document as search_document
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
@@ -371,13 +373,16 @@ class Generator:
              "contact_email", "created_at", "updated_at"],
         )  # fmt: skip
         self.enterprise_district = []
+        self.enterprise_names = {}
         sizes = ["micro", "small", "small", "small", "medium", "medium", "large"]
         for index in range(self.scale.enterprises):
             district = self.districts[index % len(self.districts)]
             word = rng.choice(INDUSTRY_WORDS)
+            name = f"{district.name[:-1]}{rng.choice(NAME_WORDS)}{word}有限公司{start + index + 1}"
+            self.enterprise_names[first_id + index] = name
             writer.add(
                 first_id + index,
-                f"{district.name[:-1]}{rng.choice(NAME_WORDS)}{word}有限公司{start + index + 1}",
+                name,
                 credit_code(start + index + 1, district.code),
                 district.pk,
                 f"{district.name}{rng.choice(NAME_WORDS)}路{rng.randrange(1, 999)}号",
@@ -452,6 +457,7 @@ class Generator:
             Assignment,
             Demand,
             DemandCategory,
+            DemandSearch,
             Dispatch,
             Escalation,
             LedgerEntry,
@@ -473,6 +479,7 @@ class Generator:
                  "status", "service_mode", "confirmation_reason", "confirmed_at", "specialist", "service_ended_at",
                  "closed_at", "version", "updated_at"],
             ),
+            "search": Writer(DemandSearch, ["demand", "grams"]),
             "category": Writer(DemandCategory, ["demand", "category"]),
             "change": Writer(StatusChange, ["demand", "action", "from_status", "to_status", "actor", "reason",
                                             "created_at"]),
@@ -587,14 +594,18 @@ class Generator:
         self._specialist = specialist_id if has_specialist else None
         self._dispatch = None
         self._contact = _person(rng)
+        description = f"企业希望获得{phrase}方面的帮助，{rng.choice(REASONS)}。"
         w["demand"].add(
             demand_id, number, enterprise_id, district_id, "厦门市某路1号", rng.choice(SOURCES),
             self._contact, _phone(rng), "",
-            f"企业希望获得{phrase}方面的帮助，{rng.choice(REASONS)}。",
+            description,
             collected_on.isoformat(), registered_on.isoformat(), text[0], registrar, final_status,
             mode if mode_known else "", "", at.get("confirmed"), self._specialist, at.get("service_ended"),
             text[-1] if final_status in ("closed", "withdrawn", "cancelled") else None, len(statuses), text[-1],
         )  # fmt: skip
+        # The keyword-search index, as the workflow's save would write it.
+        grams = search_document(number, self.enterprise_names[enterprise_id], description)
+        w["search"].add(demand_id, grams.split() if self.postgres else grams)  # text[] on PostgreSQL
         for category in categories:
             w["category"].add(demand_id, category)
         if has_specialist:

@@ -1,7 +1,12 @@
 """Columns of the list pages: what a cell shows, and which field sorts it."""
 
+from functools import cache
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
@@ -18,6 +23,12 @@ class Column:
     def value(self, obj):
         value = obj
         for part in self.accessor.split("."):
+            labels = _labels(type(value), part) if isinstance(value, models.Model) else None
+            raw = getattr(value, part, None) if labels is not None else None
+            if labels is not None and isinstance(raw, (str, int)):
+                value = labels.get(raw, raw)
+                value = str(value) if isinstance(value, Promise) else value
+                continue
             display = getattr(value, f"get_{part}_display", None)
             value = display() if display else getattr(value, part, None)
             if callable(value):
@@ -57,3 +68,17 @@ class ContactColumn(Column):
         from .masking import CONTACT_FULL, shown
 
         return format_html("{}", shown(self.value(obj), getattr(obj, CONTACT_FULL, False)))
+
+
+@cache
+def _labels(model, name):
+    """{value: label} of a field with choices, or None. What get_<name>_display() returns,
+    without its cost: Django hashes every (lazy, so translated) label on each call, which
+    was most of a list page's time (issue 9)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not getattr(field, "choices", None) or field.is_relation:
+        return None
+    return dict(field.flatchoices)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -12,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from . import audit
-from .forms import style_form
+from .forms import fast_selects, style_form
 from .models import AuditEvent
+from .pagination import ListPaginator
 
 
 class ObjectListView(LoginRequiredMixin, View):
@@ -45,7 +45,7 @@ class ObjectListView(LoginRequiredMixin, View):
             self.filterset_class(params, queryset=queryset, request=self.request) if self.filterset_class else None
         )
         if filterset is not None:
-            style_form(filterset.form, empty_label=_("全部"))
+            fast_selects(style_form(filterset.form, empty_label=_("全部")))
             queryset = filterset.qs if filterset.is_valid() else queryset.none()
         q = params.get("q", "").strip()
         if q and self.search_fields:
@@ -69,7 +69,7 @@ class ObjectListView(LoginRequiredMixin, View):
             raise PermissionDenied
         queryset, filterset = self.filter_queryset(self.get_queryset())
         queryset, sort = self.sort_queryset(queryset)
-        page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = ListPaginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         sort_query = query.copy()

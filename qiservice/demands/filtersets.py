@@ -1,6 +1,7 @@
 import django_filters
-from django.db.models import Q
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceIterator
 
 from qiservice.accounts.models import District
 from qiservice.core.choices import QIField
@@ -11,6 +12,7 @@ from qiservice.specialists.models import Specialist
 
 from .choices import DemandSource, DemandStatus
 from .models import Demand, SpecialTask
+from .search import search_demands  # noqa: F401 (the list, the API and exports import it from here)
 
 
 def _districts(request):
@@ -18,7 +20,8 @@ def _districts(request):
 
 
 def _specialists(request):
-    return Specialist.objects.restrict(request.user) if request else Specialist.objects.none()
+    # The whole pool is an option list: read only what an option shows.
+    return Specialist.objects.restrict(request.user).only("id", "name") if request else Specialist.objects.none()
 
 
 def _tasks(request):
@@ -27,6 +30,17 @@ def _tasks(request):
 
 def _institutions(request):
     return Institution.objects.restrict(request.user) if request else Institution.objects.none()
+
+
+class NameChoices(ModelChoiceIterator):
+    """The options of a model choice from (pk, name) pairs, without a model instance per
+    option (the specialist pool is a thousand options and more)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, name in self.queryset.values_list("pk", "name"):
+            yield ModelChoiceIteratorValue(pk, None), name
 
 
 class DemandFilterSet(django_filters.FilterSet):
@@ -86,6 +100,12 @@ class DemandFilterSet(django_filters.FilterSet):
             "deadline_due_to",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.form.fields["specialist"]
+        field.iterator = NameChoices
+        field.widget.choices = field.choices
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
@@ -121,11 +141,3 @@ class DemandFilterSet(django_filters.FilterSet):
         from .models import Dispatch
 
         return queryset.filter(pk__in=Dispatch.objects.filter(institution=value).values("escalation__demand_id"))
-
-
-def search_demands(queryset, q):
-    """Keyword search over the number, the enterprise's name and the description."""
-    q = (q or "").strip()
-    if not q:
-        return queryset
-    return queryset.filter(Q(number__icontains=q) | Q(enterprise__name__icontains=q) | Q(description__icontains=q))

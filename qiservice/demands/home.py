@@ -80,7 +80,19 @@ class Section:
     """A group of waiting work: a title, what to do, a count and the oldest rows."""
 
     def __init__(
-        self, key, title, hint, queryset, *, scope, kind="demand", list_query=None, count=None, group="", waiting=None
+        self,
+        key,
+        title,
+        hint,
+        queryset,
+        *,
+        scope,
+        kind="demand",
+        list_query=None,
+        count=None,
+        group="",
+        waiting=None,
+        first_rows=None,
     ):
         self.key = key
         self.waiting = waiting or _("等待其他方处理")  # shown when a row has no status-specific wait
@@ -93,6 +105,7 @@ class Section:
         self.list_query = list_query
         if count is not None:
             self.__dict__["count"] = count
+        self.first_rows = first_rows  # the section's rows when read together with others
 
     @cached_property
     def count(self):
@@ -108,7 +121,8 @@ class Section:
     def rows(self):
         if not self.count:
             return []
-        return ROW_BUILDERS[self.kind](self, list(self.queryset[:SECTION_ROWS]))
+        objs = self.first_rows if self.first_rows is not None else list(self.queryset[:SECTION_ROWS])
+        return ROW_BUILDERS[self.kind](self, objs)
 
 
 # --- reading a page of rows in a fixed number of queries -------------------------------------
@@ -159,6 +173,8 @@ def _demands(queryset):
 
 def _facts(demands):
     """The transition table's facts of each demand, from the annotations and one query."""
+    if not demands:
+        return {}
     dispatches = {}
     for demand_id, institution_id, status in Dispatch.objects.filter(
         escalation__demand__in=[d.pk for d in demands]
@@ -191,9 +207,28 @@ def _next_actions(scope, demand, facts):
     ]
 
 
-def _demand_rows(section, demands):
+def _first_rows_by_status(queryset):
+    """{status: its oldest SECTION_ROWS demands} in one query (and the facts of all of
+    them in one more), rather than a set of queries per status."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    rank = Window(RowNumber(), partition_by=[F("status")], order_by=[F("waiting_since").asc(), F("pk").asc()])
+    demands = list(_demands(queryset).annotate(rank=rank).filter(rank__lte=SECTION_ROWS))
     facts = _facts(demands)
-    return [Row(d, d.waiting_since, _next_actions(section.scope, d, facts[d.pk])) for d in demands]
+    by_status = {}
+    for demand in demands:
+        demand.row_facts = facts[demand.pk]
+        by_status.setdefault(demand.status, []).append(demand)
+    return by_status
+
+
+def _demand_rows(section, demands):
+    facts = _facts([d for d in demands if not hasattr(d, "row_facts")])
+    return [
+        Row(d, d.waiting_since, _next_actions(section.scope, d, getattr(d, "row_facts", None) or facts[d.pk]))
+        for d in demands
+    ]
 
 
 def _assignment_rows(section, assignments):
@@ -274,6 +309,7 @@ def specialist_sections(user, scope):
     ]
     mine = Demand.objects.filter(specialist_id=scope.specialist_id).open().exclude(pk__in=pending.values("demand_id"))
     counts = dict(mine.values_list("status").annotate(n=Count("pk")).order_by())
+    first_rows = _first_rows_by_status(mine) if counts else {}
     for status in DemandStatus:
         if counts.get(status):
             sections.append(
@@ -281,11 +317,12 @@ def specialist_sections(user, scope):
                     f"mine_{status}",
                     status.label,
                     "",
-                    _demands(mine.filter(status=status)),
+                    mine.filter(status=status),  # counted above, rows read together: never evaluated
                     scope=scope,
                     list_query={"status": status, "specialist": scope.specialist_id},
                     count=counts[status],
                     group=_("我承办的需求（按所处阶段）"),
+                    first_rows=first_rows.get(status, []),
                 )
             )
     return sections

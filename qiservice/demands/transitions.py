@@ -273,6 +273,12 @@ class Facts:
 
     @classmethod
     def of(cls, demand):
+        # The demand page reads the facts once and then only renders, while template tags
+        # of other apps (portal, evaluations) ask again for the same instance: they get
+        # the page's facts (`shown_facts`, set by the page alone) instead of nine queries.
+        shown = demand.__dict__.get("shown_facts")
+        if shown is not None:
+            return shown
         from .models import Dispatch
 
         assignment = demand.assignments.order_by("-assigned_at", "-pk").values_list("status", flat=True).first()

@@ -97,6 +97,19 @@ def test_the_pages_show_generated_demands(generated, login):
     assert closed.number in listing
 
 
+def test_the_search_index_is_what_the_workflow_would_write(generated):
+    from qiservice.demands import search
+    from qiservice.demands.models import DemandSearch
+
+    stored = dict(DemandSearch.objects.values_list("demand_id", "grams"))
+    assert len(stored) == Demand.objects.count()
+    for demand in Demand.objects.select_related("enterprise").order_by("?")[:50]:
+        assert stored[demand.pk] == search.document(demand.number, demand.enterprise.name, demand.description)
+    word = "校准"
+    expected = set(Demand.objects.filter(description__contains=word).values_list("pk", flat=True))
+    assert expected and set(search.search_demands(Demand.objects.all(), word).values_list("pk", flat=True)) == expected
+
+
 def test_same_seed_same_data(db):
     sid = transaction.savepoint()
     generate(seed=11)

@@ -3,6 +3,7 @@ step is a form posted through the page, and at every stage each role is offered 
 the actions the transition table allows it now."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -302,7 +303,34 @@ def test_the_page_query_count_does_not_grow_with_the_ledger(world, login, regist
     add_entries(27)
     with django_assert_max_num_queries(len(three.captured_queries)):
         html = client.get(f"/demands/{demand.pk}/").content.decode()
-    assert html.count('data-testid="ledger-row"') == 30
+    from qiservice.demands.views.detail import LEDGER_ON_PAGE
+
+    assert html.count('data-testid="ledger-row"') == min(30, LEDGER_ON_PAGE)  # the latest; all in the ledger list
+
+
+def test_a_long_ledger_shows_its_latest_entries_in_as_many_queries_as_a_short_one(
+    world, login, register, django_assert_num_queries
+):
+    from qiservice.demands.views.detail import LEDGER_ON_PAGE
+
+    sp = world.people.specialist
+    short, long = register(), register()
+    for demand, n in ((short, 5), (long, LEDGER_ON_PAGE + 10)):
+        workflow.start_preparation(demand, by=sp)
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(demand=demand, author=sp, **dict(ledger_data(), problem=f"问题{i:03d}")) for i in range(n)
+        )
+    client = login(sp)
+    client.get(f"/demands/{short.pk}/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as five:
+        html = client.get(f"/demands/{short.pk}/").content.decode()
+    assert html.count('data-testid="ledger-row"') == 5 and 'data-testid="ledger-all"' not in html
+    with django_assert_num_queries(len(five.captured_queries)):
+        html = client.get(f"/demands/{long.pk}/").content.decode()
+    rows = re.findall(r"问题(\d{3})", html.split('data-testid="ledger-table"', 1)[1].split("</table>", 1)[0])
+    assert rows == [f"{i:03d}" for i in range(10, LEDGER_ON_PAGE + 10)]  # the latest, oldest first
+    assert f"{LEDGER_ON_PAGE + 10} 条" in html and f"显示最近 {LEDGER_ON_PAGE} 条" in html
+    assert f'href="/exports/ledger/?number={long.number}" data-testid="ledger-all"' in html
 
 
 # --- every stage, every role: the page and the transition table agree ---------------------------

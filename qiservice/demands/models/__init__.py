@@ -1,4 +1,4 @@
-from .demand import Assignment, Demand, DemandCategory, DemandSequence, Note, StatusChange
+from .demand import Assignment, Demand, DemandCategory, DemandSearch, DemandSequence, Note, StatusChange
 from .records import (
     Agreement,
     Attachment,
@@ -20,6 +20,7 @@ __all__ = [
     "ContactAttempt",
     "Demand",
     "DemandCategory",
+    "DemandSearch",
     "DemandSequence",
     "Dispatch",
     "Escalation",

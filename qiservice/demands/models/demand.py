@@ -10,6 +10,7 @@ from qiservice.core.models import RestrictedQuerySet
 from qiservice.core.validators import validate_phone
 
 from ..choices import AssignmentStatus, DemandSource, DemandStatus, DispatchStatus, NoteKind, ServiceMode
+from ..search import TermsField
 
 
 class DemandSequence(models.Model):
@@ -98,12 +99,14 @@ class Demand(models.Model):
         blank=True,
         related_name="demands",
         verbose_name=_("专项服务任务"),
+        db_index=False,  # a partial index below
     )
     follows = models.ForeignKey(
         "self",
         models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,  # a partial index below
         related_name="followed_by",
         verbose_name=_("源自回访"),
         editable=False,
@@ -129,6 +132,14 @@ class Demand(models.Model):
             # from the index alone; open demands per specialist.
             models.Index(fields=["registered_on", "district", "status", "source"], name="demand_dashboard"),
             models.Index(fields=["status", "specialist"], name="demand_status_specialist"),
+            # The list's default order (newest first), whole and per district (issue 9).
+            models.Index(fields=["registered_at", "id"], name="demand_list_order"),
+            models.Index(fields=["district", "registered_at", "id"], name="demand_district_order"),
+            # Keys that are mostly empty: indexed where set. A plain index holds every empty
+            # row as one value, and SQLite's statistics then take "follows = x" for the whole
+            # table and read the list's order index instead (a 100 000-row scan).
+            models.Index(fields=["follows"], name="demand_follows", condition=Q(follows__isnull=False)),
+            models.Index(fields=["special_task"], name="demand_special_task", condition=Q(special_task__isnull=False)),
         ]
 
     def __str__(self):
@@ -179,6 +190,23 @@ class DemandCategory(models.Model):
 
     def __str__(self):
         return self.get_category_display()
+
+
+class DemandSearch(models.Model):
+    """The demand's keyword-search terms (`qiservice.demands.search`): bigrams and trigrams
+    of its number, its enterprise's name and its description. Indexed by a GIN index
+    (PostgreSQL, a text[] column) or an FTS5 table kept by triggers (SQLite), both made
+    in migration 0005; an index, not a record, so it has no scope of its own."""
+
+    demand = models.OneToOneField(Demand, models.CASCADE, primary_key=True, related_name="search_terms")
+    grams = TermsField()
+
+    class Meta:
+        verbose_name = _("需求检索词")
+        verbose_name_plural = _("需求检索词")
+
+    def __str__(self):
+        return str(self.demand_id)
 
 
 class Assignment(models.Model):

@@ -175,7 +175,7 @@ def detail(request, pk):
     user = request.user
     if to_portal(user):
         return redirect("portal:demand", pk=demand.pk)
-    facts = T.Facts.of(demand)
+    facts = demand.shown_facts = T.Facts.of(demand)  # read once for the whole page (see Facts.of)
     viewer = Viewer(user, demand, facts)
     audit.record(AuditEvent.VIEWED, demand, actor=user)  # enterprise data was shown (R6.2)
     records = load_records(demand, viewer)
@@ -196,6 +196,7 @@ def detail(request, pk):
         "escalations": records.escalations,
         # The ledger is an internal working record (like its exports and documents).
         "ledger_rows": ledger_rows(records.ledger, viewer) if viewer.sees_internal else [],
+        "ledger_total": (records.ledger[0].total if records.ledger else 0) if viewer.sees_internal else 0,
         "summary": demand.summary if facts.has_summary else None,
         "attachments": records.attachments,
         "events": events,
@@ -250,12 +251,31 @@ def load_records(demand, viewer):
         demand,
         viewer.user,
         assignments=assignments,
-        ledger=list(demand.ledger_entries.select_related("author", "corrects")),
+        ledger=latest_ledger(demand),
         agreements=agreements,
         plans=plans,
         escalations=escalations,
         attachments=attachments,
     )
+
+
+# The page shows the latest ledger entries; the whole ledger is the ledger list's and the
+# export's (a long service must not make the page slower).
+LEDGER_ON_PAGE = 20
+
+
+def latest_ledger(demand):
+    """The latest LEDGER_ON_PAGE ledger entries in Appendix B order, each carrying the
+    ledger's length (`total`): one query, whatever the length."""
+    from django.db.models import Count, Window
+
+    rows = list(
+        demand.ledger_entries.select_related("author", "corrects")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-entry_on", "-created_at", "-pk")[:LEDGER_ON_PAGE]
+    )
+    rows.reverse()
+    return rows
 
 
 def ledger_rows(ledger, viewer):

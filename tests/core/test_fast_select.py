@@ -1,0 +1,57 @@
+"""The list filters' selects rendered in Python give Django's HTML (qiservice/core/forms.py)."""
+
+import re
+
+import pytest
+from django import forms
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qiservice.core.forms import fast_selects, style_form
+
+LABELS = st.text(alphabet="计量<>&\"'ab 1", max_size=5)
+VALUES = st.text(alphabet='ab1&<"', max_size=3)
+
+
+def normalised(html):
+    return re.sub(r"\s*\n\s*", "\n", str(html)).strip()
+
+
+def form_class(flat, groups):
+    choices = [("", "全部"), *flat]
+    if groups:
+        choices.append(("组", groups))
+
+    class Form(forms.Form):
+        one = forms.ChoiceField(choices=choices, required=False)
+        many = forms.MultipleChoiceField(choices=choices, required=False)
+        plain = forms.CharField(required=False)
+
+    return Form
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    flat=st.lists(st.tuples(VALUES, LABELS), max_size=5),
+    groups=st.lists(st.tuples(VALUES, LABELS), max_size=3),
+    picked=st.lists(VALUES, max_size=3),
+    invalid=st.booleans(),
+)
+def test_fast_selects_render_what_django_renders(flat, groups, picked, invalid):
+    Form = form_class(flat, groups)
+    data = {"one": picked[0] if picked else "", "many": picked, "plain": "x"}
+    slow, fast = style_form(Form(data)), fast_selects(style_form(Form(data)))
+    if invalid:
+        slow.is_valid()
+        fast.is_valid()
+    for name in ("one", "many", "plain"):
+        assert normalised(fast[name]) == normalised(slow[name])
+    assert type(fast.fields["one"].widget).__name__ == "FastSelect"
+    assert type(fast.fields["plain"].widget) is forms.TextInput
+
+
+@pytest.mark.django_db
+def test_the_demand_list_specialist_filter_keeps_the_chosen_one(world, login):
+    html = login(world.people.admin).get("/demands/", {"specialist": world.sp_siming.pk}).content.decode()
+    assert f'<option value="{world.sp_siming.pk}" selected>陈丽</option>' in html
+    assert f'<option value="{world.sp_jimei.pk}">王建华</option>' in html
