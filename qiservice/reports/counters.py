@@ -298,10 +298,27 @@ def install(connection=default_connection):
             cursor.execute(sql)
 
 
-def uninstall(connection=default_connection):
+def installed(connection=default_connection):
+    """The names of the counters' triggers present in the database."""
     with connection.cursor() as cursor:
-        for sql in _drop_sql(connection.vendor):
-            cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'qi_cnt_%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'qi_cnt_%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def uninstall(connection=default_connection):
+    present = installed(connection)
+    with connection.cursor() as cursor:
+        for name, table, *_rest in triggers(connection.vendor):
+            if name not in present:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 @contextmanager
