@@ -262,7 +262,7 @@ def run_commit(job_id):
 def _checked_chunks(job, checker):
     """Chunks of Row to import: the dry run's valid rows re-checked against the database
     (the fast path), or, for a job without stored rows, every row of the workbook checked
-    again in full. Records in outcome["checked"] the row numbers looked at."""
+    again in full."""
     date_fields = [c.field for c in checker.columns if c.kind == "date"]
     stored = checked.read(job, date_fields)
     if stored is not None:
