@@ -97,3 +97,19 @@ def insert_values(model, rows, *, using=None):
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)  # noqa: S608 - names from the model
     return len(params)
+
+
+def next_ids(model, count, *, using=None):
+    """`count` primary keys taken from the table's sequence (PostgreSQL), to give rows to
+    `insert_values` when the caller needs their ids: COPY returns none."""
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("ids are taken from a sequence on PostgreSQL only")
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -171,7 +171,8 @@ class Workbook:
                                 if raw is None:
                                     raw = child.text or ""
                             elif tag == INLINE:
-                                inline = child
+                                if inline is None:
+                                    inline = child
                             elif tag == FORMULA:
                                 formula = child
                                 break
