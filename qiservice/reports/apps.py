@@ -14,9 +14,10 @@ class ReportsConfig(AppConfig):
         post_migrate.connect(after_migrate, sender=self)
 
 
-# A migration that rebuilds a counted table (SQLite rebuilds a table to alter it) would drop
-# or break the counters' triggers: they are taken off while migrations run and put back,
-# with a recount, afterwards.
+# The counters' triggers are not created by a migration but after every `migrate`: a
+# migration that rebuilds a counted table (SQLite rebuilds a table to alter it) would drop
+# them or fail on them, so they are taken off while migrations run and put back, with a
+# recount, afterwards; on a new database they are put in once the counter tables exist.
 _taken_off = set()
 
 
@@ -32,7 +33,11 @@ def before_migrate(sender, plan=None, using="default", **kwargs):
 def after_migrate(sender, using="default", **kwargs):
     from . import counters
 
-    if using in _taken_off:
+    connection = connections[using]
+    if not counters.tables_exist(connection):
+        return  # migrated only part of the way
+    expected = {name for name, *_rest in counters.triggers(connection.vendor)}
+    if using in _taken_off or counters.installed(connection) != expected:
         _taken_off.discard(using)
-        counters.install(connections[using])
+        counters.install(connection)
         counters.rebuild()

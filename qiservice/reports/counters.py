@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connection as default_connection
 from django.db import transaction
-from django.db.models import Case, CharField, Count, Max, Min, Q, Value, When
+from django.db.models import Case, CharField, Count, Max, Min, Q, Sum, Value, When
 
 from qiservice.demands.choices import TERMINAL_STATUSES
 
@@ -189,6 +189,68 @@ def _category_remove(row):
     )
 
 
+def _demand_day_add(row):
+    return (
+        "INSERT INTO reports_demanddaycount (registered_on, district_id, status, source, n) "
+        f"SELECT {row}.registered_on, {row}.district_id, {row}.status, {row}.source, 1 "
+        "FROM (SELECT 1 AS one) AS q WHERE 1 = 1 "
+        "ON CONFLICT (registered_on, district_id, status, source) DO UPDATE SET n = reports_demanddaycount.n + 1"
+    )
+
+
+def _demand_day_remove(row):
+    return (
+        "UPDATE reports_demanddaycount SET n = n - 1 "
+        f"WHERE registered_on = {row}.registered_on AND district_id = {row}.district_id "
+        f"AND status = {row}.status AND source = {row}.source"
+    )
+
+
+EVALUATION_SUMS = ("total", "conduct", "attitude", "competence", "timeliness", "result")
+
+
+def _evaluation_add(row, vendor):
+    sums = ", ".join(EVALUATION_SUMS)
+    values = ", ".join(f"{row}.{c}" for c in EVALUATION_SUMS)
+    updates = ", ".join(f"{c} = reports_evaluationdaycount.{c} + excluded.{c}" for c in EVALUATION_SUMS)
+    return (
+        f"INSERT INTO reports_evaluationdaycount (submitted_on, district_id, n, {sums}) "
+        f"SELECT {_local_date(f'{row}.submitted_at', vendor)}, d.district_id, 1, {values} "
+        f"FROM demands_demand d WHERE d.id = {row}.demand_id "
+        f"ON CONFLICT (submitted_on, district_id) DO UPDATE SET n = reports_evaluationdaycount.n + 1, {updates}"
+    )
+
+
+def _evaluation_remove(row, vendor):
+    updates = ", ".join(f"{c} = {c} - {row}.{c}" for c in EVALUATION_SUMS)
+    return (
+        f"UPDATE reports_evaluationdaycount SET n = n - 1, {updates} "
+        f"WHERE submitted_on = {_local_date(f'{row}.submitted_at', vendor)} "
+        f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
+    )
+
+
+def _dispatch_day_add(row, vendor):
+    return (
+        "INSERT INTO reports_dispatchdaycount (dispatched_on, district_id, institution_id, status, n) "
+        f"SELECT {_local_date(f'{row}.dispatched_at', vendor)}, d.district_id, {row}.institution_id, {row}.status, 1 "
+        "FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"WHERE e.id = {row}.escalation_id "
+        "ON CONFLICT (dispatched_on, district_id, institution_id, status) "
+        "DO UPDATE SET n = reports_dispatchdaycount.n + 1"
+    )
+
+
+def _dispatch_day_remove(row, vendor):
+    return (
+        "UPDATE reports_dispatchdaycount SET n = n - 1 "
+        f"WHERE dispatched_on = {_local_date(f'{row}.dispatched_at', vendor)} "
+        f"AND institution_id = {row}.institution_id AND status = {row}.status AND district_id = "
+        "(SELECT d.district_id FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"WHERE e.id = {row}.escalation_id)"
+    )
+
+
 def _changed(*columns):
     return " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
 
@@ -196,28 +258,96 @@ def _changed(*columns):
 def triggers(vendor):
     """(name, table, event, columns of UPDATE OF, condition, statements) of every trigger.
     A demand's district and registration date never change once registered (the forms do
-    not offer them); the nightly check would find it if they did."""
+    not offer them): the deadline and category counts do not follow such a change (the
+    nightly check would find it); the per-day demand counts do."""
     deadline_columns = ("met_at", "cancelled_at", "due_on", "stage", "demand_id")
+    demand_columns = ("status", "specialist_id", "source", "registered_on", "district_id")
+    dispatch_columns = ("status", "institution_id", "escalation_id", "dispatched_at")
+    evaluation_columns = ("submitted_at", "demand_id", *EVALUATION_SUMS)
     return [
-        ("qi_cnt_demand_ins", "demands_demand", "INSERT", (), None, [_specialist_add("NEW")]),
-        ("qi_cnt_demand_del", "demands_demand", "DELETE", (), None, [_specialist_remove("OLD")]),
+        (
+            "qi_cnt_demand_ins",
+            "demands_demand",
+            "INSERT",
+            (),
+            None,
+            [_specialist_add("NEW"), _demand_day_add("NEW")],
+        ),
+        (
+            "qi_cnt_demand_del",
+            "demands_demand",
+            "DELETE",
+            (),
+            None,
+            [_specialist_remove("OLD"), _demand_day_remove("OLD")],
+        ),
         (
             "qi_cnt_demand_upd",
             "demands_demand",
             "UPDATE",
-            ("status", "specialist_id"),
-            _changed("status", "specialist_id"),
-            [_specialist_remove("OLD"), _specialist_add("NEW"), DEMAND_CLOSES, DEMAND_REOPENS],
+            demand_columns,
+            _changed(*demand_columns),
+            [
+                _specialist_remove("OLD"),
+                _specialist_add("NEW"),
+                DEMAND_CLOSES,
+                DEMAND_REOPENS,
+                _demand_day_remove("OLD"),
+                _demand_day_add("NEW"),
+            ],
         ),
-        ("qi_cnt_dispatch_ins", "demands_dispatch", "INSERT", (), None, [_dispatch_add("NEW")]),
-        ("qi_cnt_dispatch_del", "demands_dispatch", "DELETE", (), None, [_dispatch_remove("OLD")]),
+        (
+            "qi_cnt_dispatch_ins",
+            "demands_dispatch",
+            "INSERT",
+            (),
+            None,
+            [_dispatch_add("NEW"), _dispatch_day_add("NEW", vendor)],
+        ),
+        (
+            "qi_cnt_dispatch_del",
+            "demands_dispatch",
+            "DELETE",
+            (),
+            None,
+            [_dispatch_remove("OLD"), _dispatch_day_remove("OLD", vendor)],
+        ),
         (
             "qi_cnt_dispatch_upd",
             "demands_dispatch",
             "UPDATE",
-            ("status", "institution_id", "escalation_id"),
-            _changed("status", "institution_id", "escalation_id"),
-            [_dispatch_remove("OLD"), _dispatch_add("NEW")],
+            dispatch_columns,
+            _changed(*dispatch_columns),
+            [
+                _dispatch_remove("OLD"),
+                _dispatch_add("NEW"),
+                _dispatch_day_remove("OLD", vendor),
+                _dispatch_day_add("NEW", vendor),
+            ],
+        ),
+        (
+            "qi_cnt_evaluation_ins",
+            "evaluations_evaluation",
+            "INSERT",
+            (),
+            None,
+            [_evaluation_add("NEW", vendor)],
+        ),
+        (
+            "qi_cnt_evaluation_del",
+            "evaluations_evaluation",
+            "DELETE",
+            (),
+            None,
+            [_evaluation_remove("OLD", vendor)],
+        ),
+        (
+            "qi_cnt_evaluation_upd",
+            "evaluations_evaluation",
+            "UPDATE",
+            evaluation_columns,
+            _changed(*evaluation_columns),
+            [_evaluation_remove("OLD", vendor), _evaluation_add("NEW", vendor)],
         ),
         (
             "qi_cnt_deadline_ins",
@@ -308,6 +438,12 @@ def installed(connection=default_connection):
         return {row[0] for row in cursor.fetchall()}
 
 
+def tables_exist(connection=default_connection):
+    """Whether every counter table has been created (all the reports migrations ran)."""
+    present = set(connection.introspection.table_names())
+    return all(model._meta.db_table in present for model in _models())
+
+
 def uninstall(connection=default_connection):
     present = installed(connection)
     with connection.cursor() as cursor:
@@ -338,10 +474,21 @@ def suspended(connection=default_connection):
 def _recounts():
     """{model: rows (key..., value...)} computed from the records with aggregate queries."""
     from qiservice.deadlines.models import Deadline
-    from qiservice.deadlines.outcomes import met_on_time
+    from qiservice.deadlines.outcomes import LocalDate, met_on_time
     from qiservice.demands.models import Demand, DemandCategory, Dispatch
+    from qiservice.evaluations.models import Evaluation
 
-    from .models import CategoryCount, DeadlineCount, DemandOpenDue, InstitutionLoad, OpenDueCount, SpecialistLoad
+    from .models import (
+        CategoryCount,
+        DeadlineCount,
+        DemandDayCount,
+        DemandOpenDue,
+        DispatchDayCount,
+        EvaluationDayCount,
+        InstitutionLoad,
+        OpenDueCount,
+        SpecialistLoad,
+    )
 
     open_deadlines = Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True).order_by()
     earliest = list(
@@ -375,6 +522,17 @@ def _recounts():
         CategoryCount: DemandCategory.objects.order_by()
         .values_list("demand__registered_on", "demand__district_id", "category")
         .annotate(n=Count("pk")),
+        DemandDayCount: Demand.objects.order_by()
+        .values_list("registered_on", "district_id", "status", "source")
+        .annotate(n=Count("pk")),
+        EvaluationDayCount: Evaluation.objects.order_by()
+        .annotate(day=LocalDate("submitted_at"))
+        .values_list("day", "demand__district_id")
+        .annotate(n=Count("pk"), **{f"sum_{c}": Sum(c) for c in EVALUATION_SUMS}),
+        DispatchDayCount: Dispatch.objects.order_by()
+        .annotate(day=LocalDate("dispatched_at"))
+        .values_list("day", "escalation__demand__district_id", "institution_id", "status")
+        .annotate(n=Count("pk")),
     }
 
 
@@ -386,6 +544,9 @@ COLUMNS = {
     "DemandOpenDue": (("demand_id",), ("district_id", "due_on")),
     "OpenDueCount": (("district_id", "due_on"), ("n",)),
     "CategoryCount": (("registered_on", "district_id", "category"), ("n",)),
+    "DemandDayCount": (("registered_on", "district_id", "status", "source"), ("n",)),
+    "EvaluationDayCount": (("submitted_on", "district_id"), ("n", *EVALUATION_SUMS)),
+    "DispatchDayCount": (("dispatched_on", "district_id", "institution_id", "status"), ("n",)),
 }
 
 
@@ -412,9 +573,19 @@ def stored():
 
 
 def _models():
-    from .models import CategoryCount, DeadlineCount, DemandOpenDue, InstitutionLoad, OpenDueCount, SpecialistLoad
+    from . import models as m
 
-    return [SpecialistLoad, InstitutionLoad, DeadlineCount, DemandOpenDue, OpenDueCount, CategoryCount]
+    return [
+        m.SpecialistLoad,
+        m.InstitutionLoad,
+        m.DeadlineCount,
+        m.DemandOpenDue,
+        m.OpenDueCount,
+        m.CategoryCount,
+        m.DemandDayCount,
+        m.EvaluationDayCount,
+        m.DispatchDayCount,
+    ]
 
 
 def check():

@@ -100,3 +100,68 @@ class CategoryCount(models.Model):
 
     def __str__(self):
         return f"{self.registered_on} {self.district_id} {self.category}: {self.n}"
+
+
+class DemandDayCount(models.Model):
+    """Demands by registration date, district, status and source (the overview and the
+    month chart of a period)."""
+
+    registered_on = models.DateField()
+    district_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    source = models.CharField(max_length=10)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registered_on", "district_id", "status", "source"], name="demanddaycount_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["registered_on", "district_id", "status", "source", "n"], name="demanddaycount_day")
+        ]
+
+    def __str__(self):
+        return f"{self.registered_on} {self.district_id} {self.status} {self.source}: {self.n}"
+
+
+class EvaluationDayCount(models.Model):
+    """Appendix C evaluations by the local date submitted and the demand's district: their
+    number and the sums of each item and of the total (a mean is a sum over a count)."""
+
+    submitted_on = models.DateField()
+    district_id = models.BigIntegerField()
+    n = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+    conduct = models.IntegerField(default=0)
+    attitude = models.IntegerField(default=0)
+    competence = models.IntegerField(default=0)
+    timeliness = models.IntegerField(default=0)
+    result = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submitted_on", "district_id"], name="evaluationdaycount_key")]
+
+    def __str__(self):
+        return f"{self.submitted_on} {self.district_id}: {self.n}"
+
+
+class DispatchDayCount(models.Model):
+    """Dispatches by the local date sent, the demand's district, the institution and status."""
+
+    dispatched_on = models.DateField()
+    district_id = models.BigIntegerField()
+    institution_id = models.BigIntegerField()
+    status = models.CharField(max_length=10)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatched_on", "district_id", "institution_id", "status"], name="dispatchdaycount_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dispatched_on} {self.district_id} {self.institution_id} {self.status}: {self.n}"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Case, Count, F, FloatField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -22,14 +22,21 @@ from qiservice.deadlines.choices import Stage
 from qiservice.deadlines.models import Deadline
 from qiservice.deadlines.outcomes import open_overdue
 from qiservice.demands.choices import OPEN_STATUSES, DemandSource, DemandStatus, DispatchStatus
-from qiservice.demands.models import Demand, Dispatch
+from qiservice.demands.models import Demand
 from qiservice.evaluations.choices import ITEMS
-from qiservice.evaluations.models import Evaluation
 from qiservice.institutions.models import Institution
 from qiservice.specialists.choices import SpecialistStatus
 from qiservice.specialists.models import Specialist
 
-from .models import CategoryCount, DeadlineCount, InstitutionLoad, OpenDueCount
+from .models import (
+    CategoryCount,
+    DeadlineCount,
+    DemandDayCount,
+    DispatchDayCount,
+    EvaluationDayCount,
+    InstitutionLoad,
+    OpenDueCount,
+)
 
 # A demand whose service has ended (and what follows) is complete; withdrawn and cancelled
 # demands leave the denominator of the completion rate.
@@ -84,6 +91,13 @@ class Figures:
         p = self.period
         return self._by_district(Demand.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end))
 
+    def day_counts(self):
+        """The per-day demand counts the database keeps (counters.py) for the period."""
+        p = self.period
+        return self._by_district(
+            DemandDayCount.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end)
+        ).order_by()
+
     def link(self, *pairs, **params):
         return _list_url(*pairs, **(self.period_params | params))
 
@@ -92,7 +106,7 @@ class Figures:
     def overview(self):
         """Demands registered in the period by status, source and district (one query), and
         the completion rate."""
-        cube = self.demands().order_by().values_list("status", "source", "district_id").annotate(n=Count("pk"))
+        cube = self.day_counts().values_list("status", "source", "district_id").annotate(n=Sum("n"))
         by_status, by_source, by_district = defaultdict(int), defaultdict(int), defaultdict(int)
         total = 0
         for status, source, district_id, n in cube:
@@ -143,7 +157,7 @@ class Figures:
     def by_month(self):
         """Registered per month, split into in progress / completed / withdrawn or cancelled.
         Grouped by day in SQL (portable and index-only), folded into months here."""
-        rows = self.demands().order_by().values_list("registered_on", "status").annotate(n=Count("pk"))
+        rows = self.day_counts().values_list("registered_on", "status").annotate(n=Sum("n"))
         months = {m: {"open": 0, "completed": 0, "dropped": 0} for m in self.period.months()}
         for day, status, n in rows:
             bucket = (
@@ -211,15 +225,12 @@ class Figures:
         """Appendix C: mean per item and of the total over the evaluations submitted in the
         period. A demand without an evaluation is not in the mean (not a zero)."""
         p = self.period
-        zone = timezone.get_current_timezone()
-        start = datetime.datetime.combine(p.start, datetime.time.min, zone)
-        end = datetime.datetime.combine(p.end + datetime.timedelta(days=1), datetime.time.min, zone)
-        evaluations = self._by_district(
-            Evaluation.objects.filter(submitted_at__gte=start, submitted_at__lt=end), "demand__district_id"
-        )
-        figures = evaluations.aggregate(
-            count=Count("pk"), mean_total=Avg("total"), **{f"mean_{name}": Avg(name) for name, _label in ITEMS}
-        )
+        sums = self._by_district(
+            EvaluationDayCount.objects.filter(submitted_on__gte=p.start, submitted_on__lte=p.end)
+        ).aggregate(count=Sum("n"), **{f"sum_{name}": Sum(name) for name in ("total", *(n for n, _l in ITEMS))})
+        count = sums["count"] or 0
+        figures = {"count": count, "mean_total": sums["sum_total"] / count if count else None}
+        figures |= {f"mean_{name}": sums[f"sum_{name}"] / count if count else None for name, _label in ITEMS}
 
         def rounded(value):
             return round(float(value), 2) if value is not None else None
@@ -321,12 +332,8 @@ class Figures:
 
     def institutions(self):
         """Each institution's open dispatches (now) and acceptance rate of the dispatches it
-        answered among those sent in the period."""
+        answered among those sent in the period, from the counters the database keeps."""
         p = self.period
-        zone = timezone.get_current_timezone()
-        start = datetime.datetime.combine(p.start, datetime.time.min, zone)
-        end = datetime.datetime.combine(p.end + datetime.timedelta(days=1), datetime.time.min, zone)
-        dispatches = self._by_district(Dispatch.objects.all(), "escalation__demand__district_id")
         # Live dispatches on open demands: the counters the database keeps (counters.py).
         load = {
             row["institution_id"]: row
@@ -337,27 +344,29 @@ class Figures:
         }
         answered = {
             row["institution_id"]: row
-            for row in dispatches.filter(dispatched_at__gte=start, dispatched_at__lt=end)
+            for row in self._by_district(
+                DispatchDayCount.objects.filter(dispatched_on__gte=p.start, dispatched_on__lte=p.end)
+            )
             .order_by()
             .values("institution_id")
             .annotate(
-                sent=Count("pk"),
-                accepted=Count("pk", filter=Q(status=DispatchStatus.ACCEPTED)),
-                declined=Count("pk", filter=Q(status=DispatchStatus.DECLINED)),
+                sent=Sum("n"),
+                accepted=Sum("n", filter=Q(status=DispatchStatus.ACCEPTED)),
+                declined=Sum("n", filter=Q(status=DispatchStatus.DECLINED)),
             )
         }
         ids = {pk for pk, row in load.items() if row["pending"] or row["active"]} | set(answered)
         rows = []
         for pk, name in Institution.objects.filter(pk__in=ids).values_list("pk", "name"):
             lo, an = load.get(pk, {}), answered.get(pk, {})
-            accepted, declined = an.get("accepted", 0), an.get("declined", 0)
+            accepted, declined = an.get("accepted") or 0, an.get("declined") or 0
             rows.append(
                 {
                     "id": pk,
                     "name": name,
                     "pending": lo.get("pending") or 0,
                     "open_demands": (lo.get("pending") or 0) + (lo.get("active") or 0),
-                    "sent": an.get("sent", 0),
+                    "sent": an.get("sent") or 0,
                     "accepted": accepted,
                     "declined": declined,
                     "acceptance_rate": _pct(accepted, accepted + declined),

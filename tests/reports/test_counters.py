@@ -15,11 +15,14 @@ from hypothesis.extra.django import TestCase
 from qiservice.deadlines.models import Deadline
 from qiservice.demands.choices import DemandStatus, DispatchStatus
 from qiservice.demands.models import Demand, DemandCategory, Dispatch, Escalation
+from qiservice.evaluations.models import Evaluation
 from qiservice.reports import counters, stats
 from qiservice.reports.models import (
     CategoryCount,
     DeadlineCount,
     DemandOpenDue,
+    DispatchDayCount,
+    EvaluationDayCount,
     InstitutionLoad,
     OpenDueCount,
     SpecialistLoad,
@@ -27,7 +30,7 @@ from qiservice.reports.models import (
 from qiservice.reports.periods import parse_period
 from qiservice.reports.tasks import check_counters
 
-from .conftest import deadline, dispatch, local, make_demand
+from .conftest import deadline, dispatch, evaluate, local, make_demand
 
 STATUSES = DemandStatus.values
 DAYS = [datetime.date(2025, 10, d) for d in (9, 10, 20)]
@@ -53,6 +56,11 @@ def operations():
         st.tuples(st.just("delete deadline"), pick, pick, pick),
         st.tuples(st.just("tick category"), pick, pick, pick),
         st.tuples(st.just("untick category"), pick, pick, pick),
+        st.tuples(st.just("set source"), st.sampled_from(["onsite", "phone", "web", "other"]), pick, pick),
+        st.tuples(st.just("evaluate"), pick, pick, pick),
+        st.tuples(st.just("rate again"), pick, pick, pick),
+        st.tuples(st.just("delete evaluation"), pick, pick, pick),
+        st.tuples(st.just("redate dispatch"), pick, pick, pick),
     )
 
 
@@ -92,6 +100,7 @@ class TestTriggers(TestCase):
             demand.specialist = specialists[b % 3]
             demand.save()  # every column, as a plain save does
         elif name == "delete demand" and (demand := self.nth(Demand.objects, a)):
+            Evaluation.objects.filter(demand=demand).delete()  # protected: goes first
             demand.delete()
         elif name == "dispatch" and (demand := self.nth(Demand.objects, b)):
             dispatch(demand, institutions[c % len(institutions)], a, local(2025, 10, 9), w.people.admin)
@@ -127,6 +136,18 @@ class TestTriggers(TestCase):
             DemandCategory.objects.get_or_create(demand=demand, category=["other", "metrology"][b % 2])
         elif name == "untick category" and (row := self.nth(DemandCategory.objects, a)):
             row.delete()
+        elif name == "set source" and (demand := self.nth(Demand.objects, b)):
+            Demand.objects.filter(pk=demand.pk).update(source=a)
+        elif name == "evaluate" and (demand := self.nth(Demand.objects.filter(evaluation__isnull=True), a)):
+            # Late in the evening local time: the UTC date is the day before.
+            evaluate(demand, [10, 8, 6, 10, b % 11], local(2025, 10, 9 + c % 3, 23, 30))
+        elif name == "rate again" and (row := self.nth(Evaluation.objects, a)):
+            row.conduct, row.total = 0, row.total - row.conduct
+            row.save()
+        elif name == "delete evaluation" and (row := self.nth(Evaluation.objects, a)):
+            row.delete()
+        elif name == "redate dispatch" and (row := self.nth(Dispatch.objects, a)):
+            Dispatch.objects.filter(pk=row.pk).update(dispatched_at=local(2025, 10, 1 + b % 20, 23, 50))
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(operations(), min_size=1, max_size=25))
@@ -240,4 +261,29 @@ def test_closing_and_reopening_a_demand_moves_its_live_dispatches(world):
     assert load() == {}
     Demand.objects.filter(pk=demand.pk).update(status="in_service")  # reopened (by the admin)
     assert load() == live
+    assert counters.check() == {}
+
+
+@pytest.mark.django_db
+def test_evaluations_and_dispatches_are_counted_per_local_day(world):
+    demand = make_demand(world, 1, world.jimei, "onsite", "evaluated", [], DAYS[0], world.sp_jimei)
+    # 23:30 in Xiamen on 10-09 is 15:30 UTC: the local day counts.
+    row = evaluate(demand, [10, 8, 6, 10, 8], local(2025, 10, 9, 23, 30))
+    sent = dispatch(demand, world.metrology, "accepted", local(2025, 10, 9, 23, 50), world.people.admin)
+    day = EvaluationDayCount.objects.get()
+    assert (day.submitted_on, day.district_id, day.n, day.total, day.result) == (
+        datetime.date(2025, 10, 9),
+        world.jimei.pk,
+        1,
+        42,
+        8,
+    )
+    assert DispatchDayCount.objects.get(n=1).dispatched_on == datetime.date(2025, 10, 9)
+    row.result, row.total = 0, 34
+    row.save()
+    assert EvaluationDayCount.objects.get().total == 34
+    Dispatch.objects.filter(pk=sent.pk).update(status="declined")
+    assert DispatchDayCount.objects.get(n=1).status == "declined"
+    row.delete()
+    assert EvaluationDayCount.objects.get().n == 0
     assert counters.check() == {}

@@ -37,4 +37,4 @@ def test_a_migration_rebuilding_a_counted_table_keeps_the_counters(tmp_path):
         "-c",
         "from qiservice.reports import counters; print(sorted(counters.installed()))",
     )
-    assert names.count("qi_cnt_") == 12
+    assert names.count("qi_cnt_") == 15

@@ -4,20 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def install_triggers(apps, schema_editor):
-    """The triggers of the counters, then the counters from the records already there."""
-    from qiservice.reports import counters
-
-    counters.install(schema_editor.connection)
-    counters.rebuild()
-
-
-def remove_triggers(apps, schema_editor):
-    from qiservice.reports import counters
-
-    counters.uninstall(schema_editor.connection)
-
-
 class Migration(migrations.Migration):
 
     initial = True
@@ -99,5 +85,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('district_id', 'due_on'), name='openduecount_key')],
             },
         ),
-        migrations.RunPython(install_triggers, remove_triggers),
     ]
