@@ -72,7 +72,7 @@ def write_export(export, queryset, target, *, viewer=None, header_block=None, pr
             encoders = [
                 (
                     encoder(c, xs.column_letter(i)),
-                    masked_encoder(c, xs.column_letter(i)),
+                    masked_encoder(c, xs.column_letter(i)) if c.sensitive else None,
                     flag_at.get(_subject(c)) if c.sensitive else None,
                 )
                 for i, c in enumerate(columns, start=1)

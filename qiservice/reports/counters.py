@@ -566,9 +566,7 @@ def stored():
     for model in _models():
         keys, values = COLUMNS[model.__name__]
         rows = model.objects.values_list(*keys, *values)
-        if values != ("district_id", "due_on"):
-            rows = [row for row in rows if any(row[len(keys) :])]
-        out[model._meta.db_table] = _as_map(model, rows)
+        out[model._meta.db_table] = _as_map(model, [row for row in rows if any(row[len(keys) :])])
     return out
 
 

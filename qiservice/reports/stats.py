@@ -22,7 +22,6 @@ from qiservice.deadlines.choices import Stage
 from qiservice.deadlines.models import Deadline
 from qiservice.deadlines.outcomes import open_overdue
 from qiservice.demands.choices import OPEN_STATUSES, DemandSource, DemandStatus, DispatchStatus
-from qiservice.demands.models import Demand
 from qiservice.evaluations.choices import ITEMS
 from qiservice.institutions.models import Institution
 from qiservice.specialists.choices import SpecialistStatus
@@ -86,10 +85,6 @@ class Figures:
         if self.view.district_ids is None:
             return queryset
         return queryset.filter(**{f"{path}__in": self.view.district_ids})
-
-    def demands(self):
-        p = self.period
-        return self._by_district(Demand.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end))
 
     def day_counts(self):
         """The per-day demand counts the database keeps (counters.py) for the period."""
