@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/bench_dashboard.py [--demands 1000000] [--runs 20]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qi_bench_reports .venv/bin/python bench/bench_dashboard.py
+    DATABASE_URL=<a database filled by `manage.py generate_data --scale province`> … (measured as it is)
 
 Fills a throwaway database (a SQLite file under /tmp, or the PostgreSQL database named by
-DATABASE_URL) once with demands spread over five years in every status, with categories,
-deadlines (met on time, met late, open, overdue, cancelled), escalations, dispatches and
-evaluations, written with executemany (SQLite) or COPY (PostgreSQL); then requests
+DATABASE_URL), unless it already holds that many demands, once with demands spread over
+five years in every status, with categories, deadlines (met on time, met late, open,
+overdue, cancelled), escalations, dispatches and evaluations, written with executemany
+(SQLite) or COPY (PostgreSQL); then requests
 /reports/ through the Django test client for each period preset, for the whole city and one
 district, as the agency admin and as a district's staff, and prints p50 / p95 over the runs
 and the number of queries. Figures are printed, never asserted.
@@ -375,6 +377,21 @@ def build(n, rng):
     )
 
 
+def bench_users(district):
+    """The agency admin and one district's staff the pages are requested as (a database
+    filled by `manage.py generate_data` has people of its own, not these)."""
+    from qiservice.accounts.choices import Role
+    from qiservice.accounts.models import RoleAssignment, User
+
+    for username, role, where in (
+        ("bench_admin", Role.AGENCY_ADMIN, None),
+        ("bench_staff", Role.AGENCY_STAFF, district),
+    ):
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            RoleAssignment.objects.create(user=user, role=role, district=where)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--demands", type=int, default=1_000_000)
@@ -394,6 +411,7 @@ def main():
     rng = random.Random(2026)
     build(args.demands, rng)
     district = District.objects.order_by("code").first()
+    bench_users(district)
     admin, staff = Client(), Client()
     admin.force_login(User.objects.get(username="bench_admin"))
     staff.force_login(User.objects.get(username="bench_staff"))

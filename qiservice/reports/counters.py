@@ -135,20 +135,39 @@ def _local_date(column, vendor):
     return f"date({column}, '{offset:+d} seconds')"
 
 
-def _deadline_add(row, vendor):
+def _day(date):
+    return date
+
+
+def _month(vendor):
+    """The first day of the month of a date expression."""
+    if vendor == "postgresql":
+        return lambda date: f"date_trunc('month', ({date})::timestamp)::date"
+    return lambda date: f"date({date}, 'start of month')"
+
+
+def _spans(vendor, counted):
+    """(counter table, date → key expression) of the per-day table of `counted` and of its
+    per-month twin: the dashboard reads the whole months of a period from the month table
+    and only the days at its edges from the day table."""
+    day_table = {"deadline": "deadlinecount", "category": "categorycount"}.get(counted, f"{counted}daycount")
+    return [(f"reports_{day_table}", _day), (f"reports_{counted}monthcount", _month(vendor))]
+
+
+def _deadline_add(row, vendor, table, span):
     """Count `row` (a deadline) in its district, stage, due date and outcome unless cancelled."""
     return (
-        "INSERT INTO reports_deadlinecount (district_id, stage, due_on, outcome, n) "
-        f"SELECT d.district_id, {row}.stage, {row}.due_on, {_outcome(row, vendor)}, 1 FROM demands_demand d "
-        f"WHERE d.id = {row}.demand_id AND {row}.cancelled_at IS NULL "
-        "ON CONFLICT (district_id, stage, due_on, outcome) DO UPDATE SET n = reports_deadlinecount.n + 1"
+        f"INSERT INTO {table} (district_id, stage, due_on, outcome, n) "
+        f"SELECT d.district_id, {row}.stage, {span(f'{row}.due_on')}, {_outcome(row, vendor)}, 1 "
+        f"FROM demands_demand d WHERE d.id = {row}.demand_id AND {row}.cancelled_at IS NULL "
+        f"ON CONFLICT (district_id, stage, due_on, outcome) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _deadline_remove(row, vendor):
+def _deadline_remove(row, vendor, table, span):
     return (
-        "UPDATE reports_deadlinecount SET n = n - 1 "
-        f"WHERE stage = {row}.stage AND due_on = {row}.due_on AND outcome = {_outcome(row, vendor)} "
+        f"UPDATE {table} SET n = n - 1 "
+        f"WHERE stage = {row}.stage AND due_on = {span(f'{row}.due_on')} AND outcome = {_outcome(row, vendor)} "
         f"AND {row}.cancelled_at IS NULL "
         f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
     )
@@ -172,36 +191,37 @@ def _earliest_due(row):
     ]
 
 
-def _category_add(row):
+def _category_add(row, table, span):
     return (
-        "INSERT INTO reports_categorycount (registered_on, district_id, category, n) "
-        f"SELECT d.registered_on, d.district_id, {row}.category, 1 FROM demands_demand d "
+        f"INSERT INTO {table} (registered_on, district_id, category, n) "
+        f"SELECT {span('d.registered_on')}, d.district_id, {row}.category, 1 FROM demands_demand d "
         f"WHERE d.id = {row}.demand_id "
-        "ON CONFLICT (registered_on, district_id, category) DO UPDATE SET n = reports_categorycount.n + 1"
+        f"ON CONFLICT (registered_on, district_id, category) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _category_remove(row):
+def _category_remove(row, table, span):
     mine = f"FROM demands_demand d WHERE d.id = {row}.demand_id"
     return (
-        f"UPDATE reports_categorycount SET n = n - 1 WHERE category = {row}.category "
-        f"AND registered_on = (SELECT d.registered_on {mine}) AND district_id = (SELECT d.district_id {mine})"
+        f"UPDATE {table} SET n = n - 1 WHERE category = {row}.category "
+        f"AND registered_on = (SELECT {span('d.registered_on')} {mine}) "
+        f"AND district_id = (SELECT d.district_id {mine})"
     )
 
 
-def _demand_day_add(row):
+def _demand_day_add(row, table, span):
     return (
-        "INSERT INTO reports_demanddaycount (registered_on, district_id, status, source, n) "
-        f"SELECT {row}.registered_on, {row}.district_id, {row}.status, {row}.source, 1 "
+        f"INSERT INTO {table} (registered_on, district_id, status, source, n) "
+        f"SELECT {span(f'{row}.registered_on')}, {row}.district_id, {row}.status, {row}.source, 1 "
         "FROM (SELECT 1 AS one) AS q WHERE 1 = 1 "
-        "ON CONFLICT (registered_on, district_id, status, source) DO UPDATE SET n = reports_demanddaycount.n + 1"
+        f"ON CONFLICT (registered_on, district_id, status, source) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _demand_day_remove(row):
+def _demand_day_remove(row, table, span):
     return (
-        "UPDATE reports_demanddaycount SET n = n - 1 "
-        f"WHERE registered_on = {row}.registered_on AND district_id = {row}.district_id "
+        f"UPDATE {table} SET n = n - 1 "
+        f"WHERE registered_on = {span(f'{row}.registered_on')} AND district_id = {row}.district_id "
         f"AND status = {row}.status AND source = {row}.source"
     )
 
@@ -209,42 +229,42 @@ def _demand_day_remove(row):
 EVALUATION_SUMS = ("total", "conduct", "attitude", "competence", "timeliness", "result")
 
 
-def _evaluation_add(row, vendor):
+def _evaluation_add(row, vendor, table, span):
     sums = ", ".join(EVALUATION_SUMS)
     values = ", ".join(f"{row}.{c}" for c in EVALUATION_SUMS)
-    updates = ", ".join(f"{c} = reports_evaluationdaycount.{c} + excluded.{c}" for c in EVALUATION_SUMS)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in EVALUATION_SUMS)
     return (
-        f"INSERT INTO reports_evaluationdaycount (submitted_on, district_id, n, {sums}) "
-        f"SELECT {_local_date(f'{row}.submitted_at', vendor)}, d.district_id, 1, {values} "
+        f"INSERT INTO {table} (submitted_on, district_id, n, {sums}) "
+        f"SELECT {span(_local_date(f'{row}.submitted_at', vendor))}, d.district_id, 1, {values} "
         f"FROM demands_demand d WHERE d.id = {row}.demand_id "
-        f"ON CONFLICT (submitted_on, district_id) DO UPDATE SET n = reports_evaluationdaycount.n + 1, {updates}"
+        f"ON CONFLICT (submitted_on, district_id) DO UPDATE SET n = {table}.n + 1, {updates}"
     )
 
 
-def _evaluation_remove(row, vendor):
+def _evaluation_remove(row, vendor, table, span):
     updates = ", ".join(f"{c} = {c} - {row}.{c}" for c in EVALUATION_SUMS)
     return (
-        f"UPDATE reports_evaluationdaycount SET n = n - 1, {updates} "
-        f"WHERE submitted_on = {_local_date(f'{row}.submitted_at', vendor)} "
+        f"UPDATE {table} SET n = n - 1, {updates} "
+        f"WHERE submitted_on = {span(_local_date(f'{row}.submitted_at', vendor))} "
         f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
     )
 
 
-def _dispatch_day_add(row, vendor):
+def _dispatch_day_add(row, vendor, table, span):
     return (
-        "INSERT INTO reports_dispatchdaycount (dispatched_on, district_id, institution_id, status, n) "
-        f"SELECT {_local_date(f'{row}.dispatched_at', vendor)}, d.district_id, {row}.institution_id, {row}.status, 1 "
-        "FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"INSERT INTO {table} (dispatched_on, district_id, institution_id, status, n) "
+        f"SELECT {span(_local_date(f'{row}.dispatched_at', vendor))}, d.district_id, {row}.institution_id, "
+        f"{row}.status, 1 FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
         f"WHERE e.id = {row}.escalation_id "
         "ON CONFLICT (dispatched_on, district_id, institution_id, status) "
-        "DO UPDATE SET n = reports_dispatchdaycount.n + 1"
+        f"DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _dispatch_day_remove(row, vendor):
+def _dispatch_day_remove(row, vendor, table, span):
     return (
-        "UPDATE reports_dispatchdaycount SET n = n - 1 "
-        f"WHERE dispatched_on = {_local_date(f'{row}.dispatched_at', vendor)} "
+        f"UPDATE {table} SET n = n - 1 "
+        f"WHERE dispatched_on = {span(_local_date(f'{row}.dispatched_at', vendor))} "
         f"AND institution_id = {row}.institution_id AND status = {row}.status AND district_id = "
         "(SELECT d.district_id FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
         f"WHERE e.id = {row}.escalation_id)"
@@ -264,6 +284,14 @@ def triggers(vendor):
     demand_columns = ("status", "specialist_id", "source", "registered_on", "district_id")
     dispatch_columns = ("status", "institution_id", "escalation_id", "dispatched_at")
     evaluation_columns = ("submitted_at", "demand_id", *EVALUATION_SUMS)
+
+    def each(counted, statement, *args):
+        return [statement(*args, table, span) for table, span in _spans(vendor, counted)]
+
+    def moved(counted, remove, add, *args):
+        """Take the OLD row out of the counts and put the NEW one in."""
+        return [*each(counted, remove, "OLD", *args), *each(counted, add, "NEW", *args)]
+
     return [
         (
             "qi_cnt_demand_ins",
@@ -271,7 +299,7 @@ def triggers(vendor):
             "INSERT",
             (),
             None,
-            [_specialist_add("NEW"), _demand_day_add("NEW")],
+            [_specialist_add("NEW"), *each("demand", _demand_day_add, "NEW")],
         ),
         (
             "qi_cnt_demand_del",
@@ -279,7 +307,7 @@ def triggers(vendor):
             "DELETE",
             (),
             None,
-            [_specialist_remove("OLD"), _demand_day_remove("OLD")],
+            [_specialist_remove("OLD"), *each("demand", _demand_day_remove, "OLD")],
         ),
         (
             "qi_cnt_demand_upd",
@@ -292,8 +320,7 @@ def triggers(vendor):
                 _specialist_add("NEW"),
                 DEMAND_CLOSES,
                 DEMAND_REOPENS,
-                _demand_day_remove("OLD"),
-                _demand_day_add("NEW"),
+                *moved("demand", _demand_day_remove, _demand_day_add),
             ],
         ),
         (
@@ -302,7 +329,7 @@ def triggers(vendor):
             "INSERT",
             (),
             None,
-            [_dispatch_add("NEW"), _dispatch_day_add("NEW", vendor)],
+            [_dispatch_add("NEW"), *each("dispatch", _dispatch_day_add, "NEW", vendor)],
         ),
         (
             "qi_cnt_dispatch_del",
@@ -310,7 +337,7 @@ def triggers(vendor):
             "DELETE",
             (),
             None,
-            [_dispatch_remove("OLD"), _dispatch_day_remove("OLD", vendor)],
+            [_dispatch_remove("OLD"), *each("dispatch", _dispatch_day_remove, "OLD", vendor)],
         ),
         (
             "qi_cnt_dispatch_upd",
@@ -321,8 +348,7 @@ def triggers(vendor):
             [
                 _dispatch_remove("OLD"),
                 _dispatch_add("NEW"),
-                _dispatch_day_remove("OLD", vendor),
-                _dispatch_day_add("NEW", vendor),
+                *moved("dispatch", _dispatch_day_remove, _dispatch_day_add, vendor),
             ],
         ),
         (
@@ -331,7 +357,7 @@ def triggers(vendor):
             "INSERT",
             (),
             None,
-            [_evaluation_add("NEW", vendor)],
+            each("evaluation", _evaluation_add, "NEW", vendor),
         ),
         (
             "qi_cnt_evaluation_del",
@@ -339,7 +365,7 @@ def triggers(vendor):
             "DELETE",
             (),
             None,
-            [_evaluation_remove("OLD", vendor)],
+            each("evaluation", _evaluation_remove, "OLD", vendor),
         ),
         (
             "qi_cnt_evaluation_upd",
@@ -347,7 +373,7 @@ def triggers(vendor):
             "UPDATE",
             evaluation_columns,
             _changed(*evaluation_columns),
-            [_evaluation_remove("OLD", vendor), _evaluation_add("NEW", vendor)],
+            moved("evaluation", _evaluation_remove, _evaluation_add, vendor),
         ),
         (
             "qi_cnt_deadline_ins",
@@ -355,7 +381,7 @@ def triggers(vendor):
             "INSERT",
             (),
             None,
-            [_deadline_add("NEW", vendor), *_earliest_due("NEW")],
+            [*each("deadline", _deadline_add, "NEW", vendor), *_earliest_due("NEW")],
         ),
         (
             "qi_cnt_deadline_del",
@@ -363,7 +389,7 @@ def triggers(vendor):
             "DELETE",
             (),
             None,
-            [_deadline_remove("OLD", vendor), *_earliest_due("OLD")],
+            [*each("deadline", _deadline_remove, "OLD", vendor), *_earliest_due("OLD")],
         ),
         (
             "qi_cnt_deadline_upd",
@@ -372,21 +398,27 @@ def triggers(vendor):
             deadline_columns,
             _changed(*deadline_columns),
             [
-                _deadline_remove("OLD", vendor),
-                _deadline_add("NEW", vendor),
+                *moved("deadline", _deadline_remove, _deadline_add, vendor),
                 *_earliest_due("OLD"),
                 *_earliest_due("NEW"),
             ],
         ),
-        ("qi_cnt_category_ins", "demands_demandcategory", "INSERT", (), None, [_category_add("NEW")]),
-        ("qi_cnt_category_del", "demands_demandcategory", "DELETE", (), None, [_category_remove("OLD")]),
+        ("qi_cnt_category_ins", "demands_demandcategory", "INSERT", (), None, each("category", _category_add, "NEW")),
+        (
+            "qi_cnt_category_del",
+            "demands_demandcategory",
+            "DELETE",
+            (),
+            None,
+            each("category", _category_remove, "OLD"),
+        ),
         (
             "qi_cnt_category_upd",
             "demands_demandcategory",
             "UPDATE",
             ("category", "demand_id"),
             _changed("category", "demand_id"),
-            [_category_remove("OLD"), _category_add("NEW")],
+            moved("category", _category_remove, _category_add),
         ),
     ]
 
@@ -501,7 +533,7 @@ def _recounts():
         default=Value("late"),
         output_field=CharField(),
     )
-    return {
+    counts = {
         SpecialistLoad: Demand.objects.exclude(status__in=TERMINAL_STATUSES)
         .filter(specialist__isnull=False)
         .order_by()
@@ -534,6 +566,25 @@ def _recounts():
         .values_list("day", "escalation__demand__district_id", "institution_id", "status")
         .annotate(n=Count("pk")),
     }
+    for day_model, month_model in _month_twins().items():
+        counts[day_model] = list(counts[day_model])
+        counts[month_model] = _by_month(day_model, counts[day_model])
+    return counts
+
+
+def _by_month(day_model, rows):
+    """Fold per-day rows into their month twin's rows (the date column becomes the month's
+    first day, the values are summed)."""
+    keys, values = COLUMNS[day_model.__name__]
+    at = keys.index(DATE_COLUMN[day_model.__name__])
+    months = {}
+    for row in rows:
+        key = list(row[: len(keys)])
+        key[at] = key[at].replace(day=1)
+        key = tuple(key)
+        held = months.get(key, (0,) * len(values))
+        months[key] = tuple(a + (b or 0) for a, b in zip(held, row[len(keys) :], strict=True))
+    return [(*key, *sums) for key, sums in months.items()]
 
 
 # Each counter table: its key columns and its value columns.
@@ -548,6 +599,30 @@ COLUMNS = {
     "EvaluationDayCount": (("submitted_on", "district_id"), ("n", *EVALUATION_SUMS)),
     "DispatchDayCount": (("dispatched_on", "district_id", "institution_id", "status"), ("n",)),
 }
+# The per-day tables' date column, and their per-month twins (same columns, the date being
+# the month's first day).
+DATE_COLUMN = {
+    "DeadlineCount": "due_on",
+    "CategoryCount": "registered_on",
+    "DemandDayCount": "registered_on",
+    "EvaluationDayCount": "submitted_on",
+    "DispatchDayCount": "dispatched_on",
+}
+MONTH_TWINS = {
+    "DeadlineCount": "DeadlineMonthCount",
+    "CategoryCount": "CategoryMonthCount",
+    "DemandDayCount": "DemandMonthCount",
+    "EvaluationDayCount": "EvaluationMonthCount",
+    "DispatchDayCount": "DispatchMonthCount",
+}
+COLUMNS |= {month: COLUMNS[day] for day, month in MONTH_TWINS.items()}
+
+
+def _month_twins():
+    """{per-day model: its per-month model}."""
+    from . import models as m
+
+    return {getattr(m, day): getattr(m, month) for day, month in MONTH_TWINS.items()}
 
 
 def _as_map(model, rows):
@@ -583,6 +658,7 @@ def _models():
         m.DemandDayCount,
         m.EvaluationDayCount,
         m.DispatchDayCount,
+        *_month_twins().values(),
     ]
 
 

@@ -37,10 +37,7 @@ class InstitutionLoad(models.Model):
         return f"institution {self.institution_id} district {self.district_id}: {self.pending}+{self.active}"
 
 
-class DeadlineCount(models.Model):
-    """Deadlines that are not cancelled, by the demand's district, stage, due date and how
-    they stand: open, met on time or met late (deadlines/outcomes.py)."""
-
+class DeadlineCounted(models.Model):
     district_id = models.BigIntegerField()
     stage = models.CharField(max_length=30)
     due_on = models.DateField()
@@ -48,13 +45,35 @@ class DeadlineCount(models.Model):
     n = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.district_id} {self.stage} {self.due_on} {self.outcome}: {self.n}"
+
+
+class DeadlineCount(DeadlineCounted):
+    """Deadlines that are not cancelled, by the demand's district, stage, due date and how
+    they stand: open, met on time or met late (deadlines/outcomes.py)."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["district_id", "stage", "due_on", "outcome"], name="deadlinecount_key"),
         ]
         indexes = [models.Index(fields=["due_on", "district_id", "stage", "outcome", "n"], name="deadlinecount_due")]
 
-    def __str__(self):
-        return f"{self.district_id} {self.stage} {self.due_on} {self.outcome}: {self.n}"
+
+class DeadlineMonthCount(DeadlineCounted):
+    """DeadlineCount by the month due: `due_on` is the month's first day."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district_id", "stage", "due_on", "outcome"], name="deadlinemonthcount_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_on", "district_id", "stage", "outcome", "n"], name="deadlinemonthcount_due")
+        ]
 
 
 class DemandOpenDue(models.Model):
@@ -84,13 +103,21 @@ class OpenDueCount(models.Model):
         return f"{self.district_id} {self.due_on}: {self.n}"
 
 
-class CategoryCount(models.Model):
-    """Ticked categories (Appendix A) by the demand's registration date and district."""
-
+class CategoryCounted(models.Model):
     registered_on = models.DateField()
     district_id = models.BigIntegerField()
     category = models.CharField(max_length=30)
     n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.registered_on} {self.district_id} {self.category}: {self.n}"
+
+
+class CategoryCount(CategoryCounted):
+    """Ticked categories (Appendix A) by the demand's registration date and district."""
 
     class Meta:
         constraints = [
@@ -98,19 +125,36 @@ class CategoryCount(models.Model):
         ]
         indexes = [models.Index(fields=["registered_on", "district_id", "category", "n"], name="categorycount_day")]
 
-    def __str__(self):
-        return f"{self.registered_on} {self.district_id} {self.category}: {self.n}"
+
+class CategoryMonthCount(CategoryCounted):
+    """CategoryCount by the month of registration: `registered_on` is the month's first day."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registered_on", "district_id", "category"], name="categorymonthcount_key"),
+        ]
+        indexes = [
+            models.Index(fields=["registered_on", "district_id", "category", "n"], name="categorymonthcount_month")
+        ]
 
 
-class DemandDayCount(models.Model):
-    """Demands by registration date, district, status and source (the overview and the
-    month chart of a period)."""
-
+class DemandCounted(models.Model):
     registered_on = models.DateField()
     district_id = models.BigIntegerField()
     status = models.CharField(max_length=20)
     source = models.CharField(max_length=10)
     n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.registered_on} {self.district_id} {self.status} {self.source}: {self.n}"
+
+
+class DemandDayCount(DemandCounted):
+    """Demands by registration date, district, status and source (the overview and the
+    month chart of a period)."""
 
     class Meta:
         constraints = [
@@ -122,14 +166,24 @@ class DemandDayCount(models.Model):
             models.Index(fields=["registered_on", "district_id", "status", "source", "n"], name="demanddaycount_day")
         ]
 
-    def __str__(self):
-        return f"{self.registered_on} {self.district_id} {self.status} {self.source}: {self.n}"
+
+class DemandMonthCount(DemandCounted):
+    """DemandDayCount by the month of registration: `registered_on` is the month's first day."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registered_on", "district_id", "status", "source"], name="demandmonthcount_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["registered_on", "district_id", "status", "source", "n"], name="demandmonthcount_month"
+            )
+        ]
 
 
-class EvaluationDayCount(models.Model):
-    """Appendix C evaluations by the local date submitted and the demand's district: their
-    number and the sums of each item and of the total (a mean is a sum over a count)."""
-
+class EvaluationCounted(models.Model):
     submitted_on = models.DateField()
     district_id = models.BigIntegerField()
     n = models.IntegerField(default=0)
@@ -141,20 +195,43 @@ class EvaluationDayCount(models.Model):
     result = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["submitted_on", "district_id"], name="evaluationdaycount_key")]
+        abstract = True
 
     def __str__(self):
         return f"{self.submitted_on} {self.district_id}: {self.n}"
 
 
-class DispatchDayCount(models.Model):
-    """Dispatches by the local date sent, the demand's district, the institution and status."""
+class EvaluationDayCount(EvaluationCounted):
+    """Appendix C evaluations by the local date submitted and the demand's district: their
+    number and the sums of each item and of the total (a mean is a sum over a count)."""
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submitted_on", "district_id"], name="evaluationdaycount_key")]
+
+
+class EvaluationMonthCount(EvaluationCounted):
+    """EvaluationDayCount by the local month: `submitted_on` is the month's first day."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submitted_on", "district_id"], name="evaluationmonthcount_key")]
+
+
+class DispatchCounted(models.Model):
     dispatched_on = models.DateField()
     district_id = models.BigIntegerField()
     institution_id = models.BigIntegerField()
     status = models.CharField(max_length=10)
     n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.dispatched_on} {self.district_id} {self.institution_id} {self.status}: {self.n}"
+
+
+class DispatchDayCount(DispatchCounted):
+    """Dispatches by the local date sent, the demand's district, the institution and status."""
 
     class Meta:
         constraints = [
@@ -163,5 +240,13 @@ class DispatchDayCount(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.dispatched_on} {self.district_id} {self.institution_id} {self.status}: {self.n}"
+
+class DispatchMonthCount(DispatchCounted):
+    """DispatchDayCount by the local month sent: `dispatched_on` is the month's first day."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatched_on", "district_id", "institution_id", "status"], name="dispatchmonthcount_key"
+            ),
+        ]

@@ -65,7 +65,7 @@ class Period:
         return f"period={self.preset}"
 
 
-def _month_end(day):
+def month_end(day):
     following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return following - datetime.timedelta(days=1)
 
@@ -73,14 +73,14 @@ def _month_end(day):
 def preset_period(preset, today):
     if preset == "month":
         start = today.replace(day=1)
-        return Period(start, _month_end(start), preset)
+        return Period(start, month_end(start), preset)
     if preset == "last_month":
         end = today.replace(day=1) - datetime.timedelta(days=1)
         return Period(end.replace(day=1), end, preset)
     if preset == "quarter":
         first_month = (today.month - 1) // 3 * 3 + 1
         start = today.replace(month=first_month, day=1)
-        return Period(start, _month_end(start.replace(month=first_month + 2)), preset)
+        return Period(start, month_end(start.replace(month=first_month + 2)), preset)
     if preset == "year":
         return Period(today.replace(month=1, day=1), today.replace(month=12, day=31), preset)
     raise PeriodError(_("未知的统计期间：%(value)s。") % {"value": preset})

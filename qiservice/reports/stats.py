@@ -29,13 +29,19 @@ from qiservice.specialists.models import Specialist
 
 from .models import (
     CategoryCount,
+    CategoryMonthCount,
     DeadlineCount,
+    DeadlineMonthCount,
     DemandDayCount,
+    DemandMonthCount,
     DispatchDayCount,
+    DispatchMonthCount,
     EvaluationDayCount,
+    EvaluationMonthCount,
     InstitutionLoad,
     OpenDueCount,
 )
+from .periods import month_end
 
 # A demand whose service has ended (and what follows) is complete; withdrawn and cancelled
 # demands leave the denominator of the completion rate.
@@ -62,6 +68,25 @@ def _pct(part, whole):
     return round(part * 100 / whole, 1) if whole else None
 
 
+def split(start, end, before=None):
+    """[start, end] as the first days of the whole months inside it (with `before`, only
+    months that end before that day) and the day ranges left over at its edges: the counters
+    of a whole month are one row per key in the month tables instead of one per day."""
+    first = start if start.day == 1 else month_end(start) + datetime.timedelta(days=1)
+    months = []
+    while month_end(first) <= end and (before is None or month_end(first) < before):
+        months.append(first)
+        first = month_end(first) + datetime.timedelta(days=1)
+    if not months:
+        return [], [(start, end)]
+    edges = []
+    if start < months[0]:
+        edges.append((start, months[0] - datetime.timedelta(days=1)))
+    if month_end(months[-1]) < end:
+        edges.append((month_end(months[-1]) + datetime.timedelta(days=1), end))
+    return months, edges
+
+
 def _list_url(*pairs, **params):
     """The demand list with these filters (status may repeat)."""
     query = [(k, v) for k, v in pairs] + [(k, v) for k, v in params.items() if v not in (None, "")]
@@ -69,9 +94,10 @@ def _list_url(*pairs, **params):
 
 
 class Figures:
-    def __init__(self, view, period, today=None):
+    def __init__(self, view, period, today=None, months=True):
         self.view, self.period = view, period
         self.today = today or timezone.localdate()
+        self.months = months  # read whole months from the month tables (off: every day)
         self.base_params = {"district": view.district.pk if view.district else None}
         self.period_params = {
             "registered_from": period.start.isoformat(),
@@ -86,12 +112,24 @@ class Figures:
             return queryset
         return queryset.filter(**{f"{path}__in": self.view.district_ids})
 
-    def day_counts(self):
-        """The per-day demand counts the database keeps (counters.py) for the period."""
-        p = self.period
-        return self._by_district(
-            DemandDayCount.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end)
-        ).order_by()
+    def counted(self, day_model, month_model, field, start=None, end=None, before=None):
+        """The counter rows (counters.py) of the days start..end (the period's by default):
+        one queryset over the month table for the whole months, one over the day table for
+        the days at the edges. Every group sums over both."""
+        start, end = start or self.period.start, end or self.period.end
+        months, edges = split(start, end, before) if self.months else ([], [(start, end)])
+        querysets = []
+        if months:
+            querysets.append(month_model.objects.filter(**{f"{field}__gte": months[0], f"{field}__lte": months[-1]}))
+        if edges:
+            days = Q()
+            for first, last in edges:
+                days |= Q(**{f"{field}__gte": first, f"{field}__lte": last})
+            querysets.append(day_model.objects.filter(days))
+        return [self._by_district(queryset).order_by() for queryset in querysets]
+
+    def demand_counts(self):
+        return self.counted(DemandDayCount, DemandMonthCount, "registered_on")
 
     def link(self, *pairs, **params):
         return _list_url(*pairs, **(self.period_params | params))
@@ -101,7 +139,11 @@ class Figures:
     def overview(self):
         """Demands registered in the period by status, source and district (one query), and
         the completion rate."""
-        cube = self.day_counts().values_list("status", "source", "district_id").annotate(n=Sum("n"))
+        cube = [
+            row
+            for counts in self.demand_counts()
+            for row in counts.values_list("status", "source", "district_id").annotate(n=Sum("n"))
+        ]
         by_status, by_source, by_district = defaultdict(int), defaultdict(int), defaultdict(int)
         total = 0
         for status, source, district_id, n in cube:
@@ -137,13 +179,10 @@ class Figures:
     def by_category(self):
         """A demand with several categories counts in each (Appendix A allows several). From
         the per-day counts the database keeps (counters.py)."""
-        p = self.period
-        rows = dict(
-            self._by_district(CategoryCount.objects.filter(registered_on__gte=p.start, registered_on__lte=p.end))
-            .order_by()
-            .values_list("category")
-            .annotate(n=Sum("n"))
-        )
+        rows = defaultdict(int)
+        for counts in self.counted(CategoryCount, CategoryMonthCount, "registered_on"):
+            for category, n in counts.values_list("category").annotate(n=Sum("n")):
+                rows[category] += n
         return [
             {"key": value, "label": str(label), "count": rows.get(value) or 0, "link": self.link(category=value)}
             for value, label in QIField.choices
@@ -151,8 +190,12 @@ class Figures:
 
     def by_month(self):
         """Registered per month, split into in progress / completed / withdrawn or cancelled.
-        Grouped by day in SQL (portable and index-only), folded into months here."""
-        rows = self.day_counts().values_list("registered_on", "status").annotate(n=Sum("n"))
+        Grouped by day (or month) in SQL (portable and index-only), folded into months here."""
+        rows = [
+            row
+            for counts in self.demand_counts()
+            for row in counts.values_list("registered_on", "status").annotate(n=Sum("n"))
+        ]
         months = {m: {"open": 0, "completed": 0, "dropped": 0} for m in self.period.months()}
         for day, status, n in rows:
             bucket = (
@@ -162,11 +205,7 @@ class Figures:
         out = []
         for (year, month), counts in months.items():
             first = max(datetime.date(year, month, 1), self.period.start)
-            last = min(
-                (datetime.date(year, month, 28) + datetime.timedelta(days=4)).replace(day=1)
-                - datetime.timedelta(days=1),
-                self.period.end,
-            )
+            last = min(month_end(datetime.date(year, month, 1)), self.period.end)
             month_params = {"registered_from": first.isoformat(), "registered_to": last.isoformat()}
             out.append(
                 {
@@ -182,19 +221,18 @@ class Figures:
     def on_time(self):
         """Per stage, of the deadlines due in the period: met on time, met late, still open
         after the due date. From the per-day counts the database keeps (counters.py); a
-        deadline counts once (a stage met twice, e.g. after a declined dispatch, counts twice)."""
+        deadline counts once (a stage met twice, e.g. after a declined dispatch, counts twice).
+        A month is read whole only if it ends before today: "overdue" depends on the day."""
         p = self.period
-        counts = self._by_district(DeadlineCount.objects.filter(due_on__gte=p.start, due_on__lte=p.end))
-        rows = {
-            row["stage"]: row
-            for row in counts.order_by()
-            .values("stage")
-            .annotate(
+        rows = defaultdict(lambda: defaultdict(int))
+        for counts in self.counted(DeadlineCount, DeadlineMonthCount, "due_on", before=self.today):
+            for row in counts.values("stage").annotate(
                 on_time=Sum("n", filter=Q(outcome="on_time")),
                 late=Sum("n", filter=Q(outcome="late")),
                 overdue=Sum("n", filter=Q(outcome="open", due_on__lt=self.today)),
-            )
-        }
+            ):
+                for key in ("on_time", "late", "overdue"):
+                    rows[row["stage"]][key] += row[key] or 0
         out = []
         due = {"deadline_due_from": p.start.isoformat(), "deadline_due_to": p.end.isoformat(), **self.base_params}
         for value, label in Stage.choices:
@@ -220,10 +258,14 @@ class Figures:
         """Appendix C: mean per item and of the total over the evaluations submitted in the
         period. A demand without an evaluation is not in the mean (not a zero)."""
         p = self.period
-        sums = self._by_district(
-            EvaluationDayCount.objects.filter(submitted_on__gte=p.start, submitted_on__lte=p.end)
-        ).aggregate(count=Sum("n"), **{f"sum_{name}": Sum(name) for name in ("total", *(n for n, _l in ITEMS))})
-        count = sums["count"] or 0
+        sums = defaultdict(int)
+        for counts in self.counted(EvaluationDayCount, EvaluationMonthCount, "submitted_on"):
+            summed = counts.aggregate(
+                count=Sum("n"), **{f"sum_{name}": Sum(name) for name in ("total", *(n for n, _l in ITEMS))}
+            )
+            for key, value in summed.items():
+                sums[key] += value or 0
+        count = sums["count"]
         figures = {"count": count, "mean_total": sums["sum_total"] / count if count else None}
         figures |= {f"mean_{name}": sums[f"sum_{name}"] / count if count else None for name, _label in ITEMS}
 
@@ -241,13 +283,20 @@ class Figures:
 
     def overdue_now(self):
         """Deadlines open past their due date today, whatever the period. The counts come
-        from the counters the database keeps (counters.py), not from the open rows."""
-        per_stage = dict(
-            self._by_district(DeadlineCount.objects.filter(outcome="open", due_on__lt=self.today))
-            .order_by()
-            .values_list("stage")
-            .annotate(n=Sum("n"))
-        )
+        from the counters the database keeps (counters.py), not from the open rows: whole
+        months before this one from the month table, this month's days from the day table."""
+        this_month = self.today.replace(day=1)
+        if self.months:
+            counts = [
+                DeadlineMonthCount.objects.filter(outcome="open", due_on__lt=this_month),
+                DeadlineCount.objects.filter(outcome="open", due_on__gte=this_month, due_on__lt=self.today),
+            ]
+        else:
+            counts = [DeadlineCount.objects.filter(outcome="open", due_on__lt=self.today)]
+        per_stage = defaultdict(int)
+        for queryset in counts:
+            for stage, n in self._by_district(queryset).order_by().values_list("stage").annotate(n=Sum("n")):
+                per_stage[stage] += n
         total = self._by_district(OpenDueCount.objects.filter(due_on__lt=self.today)).aggregate(n=Sum("n"))["n"] or 0
         deadlines = self._by_district(Deadline.objects.filter(open_overdue(self.today)), "demand__district_id")
         items = (
@@ -328,7 +377,6 @@ class Figures:
     def institutions(self):
         """Each institution's open dispatches (now) and acceptance rate of the dispatches it
         answered among those sent in the period, from the counters the database keeps."""
-        p = self.period
         # Live dispatches on open demands: the counters the database keeps (counters.py).
         load = {
             row["institution_id"]: row
@@ -337,19 +385,15 @@ class Figures:
             .values("institution_id")
             .annotate(pending=Sum("pending"), active=Sum("active"))
         }
-        answered = {
-            row["institution_id"]: row
-            for row in self._by_district(
-                DispatchDayCount.objects.filter(dispatched_on__gte=p.start, dispatched_on__lte=p.end)
-            )
-            .order_by()
-            .values("institution_id")
-            .annotate(
+        answered = defaultdict(lambda: defaultdict(int))
+        for counts in self.counted(DispatchDayCount, DispatchMonthCount, "dispatched_on"):
+            for row in counts.values("institution_id").annotate(
                 sent=Sum("n"),
                 accepted=Sum("n", filter=Q(status=DispatchStatus.ACCEPTED)),
                 declined=Sum("n", filter=Q(status=DispatchStatus.DECLINED)),
-            )
-        }
+            ):
+                for key in ("sent", "accepted", "declined"):
+                    answered[row["institution_id"]][key] += row[key] or 0
         ids = {pk for pk, row in load.items() if row["pending"] or row["active"]} | set(answered)
         rows = []
         for pk, name in Institution.objects.filter(pk__in=ids).values_list("pk", "name"):
@@ -388,5 +432,5 @@ class Figures:
         }
 
 
-def dashboard(view, period, today=None):
-    return Figures(view, period, today).all()
+def dashboard(view, period, today=None, months=True):
+    return Figures(view, period, today, months).all()

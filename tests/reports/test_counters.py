@@ -33,7 +33,8 @@ from qiservice.reports.tasks import check_counters
 from .conftest import deadline, dispatch, evaluate, local, make_demand
 
 STATUSES = DemandStatus.values
-DAYS = [datetime.date(2025, 10, d) for d in (9, 10, 20)]
+# The last day is in another month, so moves cross between month counter rows too.
+DAYS = [datetime.date(2025, 10, 9), datetime.date(2025, 10, 10), datetime.date(2025, 11, 20)]
 
 
 def operations():
