@@ -73,6 +73,7 @@ def stacked_months(months, *, title, series):
     if not months:
         return empty_chart(title)
     legend_h, axis_h, plot_h = 30, 26, 200
+    label_h = 20  # room above the tallest bar for its total, clear of the legend
     top = max(sum(m[k] for k, _l in series) for m in months) or 1
     slot = WIDTH / len(months)
     bar = min(36, slot * 0.7)
@@ -90,7 +91,7 @@ def stacked_months(months, *, title, series):
         y = legend_h + plot_h
         segs = []
         for k, _label in series:
-            h = plot_h * m[k] / top
+            h = (plot_h - label_h) * m[k] / top
             if h:
                 y -= h
                 colour = STACK.get(k, "#6c757d")

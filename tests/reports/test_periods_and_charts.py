@@ -76,3 +76,13 @@ def test_stacked_months_and_donut_state_their_figures():
     assert "<title>2025-10：办理中 1，已完成 2，撤回 1，合计 4</title>" in svg
     assert 'aria-label="完成率：60%，3 / 5"' in str(charts.donut(60.0, title="完成率", caption="3 / 5"))
     assert "暂无数据" in str(charts.bar_chart([], title="空"))
+
+
+def test_the_total_above_the_tallest_month_stays_clear_of_the_legend():
+    """The legend takes the top 30 units; a 13-unit total label sits above its bar."""
+    import re
+
+    months = [{"label": "2025-10", "open": 54, "completed": 0, "dropped": 0}]
+    svg = str(charts.stacked_months(months, title="按月", series=[("open", "办理中")]))
+    total = re.search(r'<text x="[\d.]+" y="([\d.]+)" font-size="13"[^>]*>54</text>', svg)
+    assert total and float(total.group(1)) - 13 >= 30
