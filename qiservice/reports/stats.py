@@ -87,10 +87,10 @@ def split(start, end, before=None):
     return months, edges
 
 
-def _list_url(*pairs, **params):
+def _list_url(*pairs, path=None, **params):
     """The demand list with these filters (status may repeat)."""
     query = [(k, v) for k, v in pairs] + [(k, v) for k, v in params.items() if v not in (None, "")]
-    return reverse("demands:list") + "?" + urlencode(query)
+    return (path or reverse("demands:list")) + "?" + urlencode(query)
 
 
 class Figures:
@@ -98,6 +98,7 @@ class Figures:
         self.view, self.period = view, period
         self.today = today or timezone.localdate()
         self.months = months  # read whole months from the month tables (off: every day)
+        self.list_path = reverse("demands:list")  # a few hundred links below start with it
         self.base_params = {"district": view.district.pk if view.district else None}
         self.period_params = {
             "registered_from": period.start.isoformat(),
@@ -132,7 +133,10 @@ class Figures:
         return self.counted(DemandDayCount, DemandMonthCount, "registered_on")
 
     def link(self, *pairs, **params):
-        return _list_url(*pairs, **(self.period_params | params))
+        return self.list_url(*pairs, **(self.period_params | params))
+
+    def list_url(self, *pairs, **params):
+        return _list_url(*pairs, path=self.list_path, **params)
 
     # --- the groups --------------------------------------------------------------------------
 
@@ -247,7 +251,7 @@ class Figures:
                     "decided": decided,
                     "rate": _pct(counts["on_time"], decided),
                     "links": {
-                        k: _list_url(**due, deadline_stage=value, deadline_outcome=k)
+                        k: self.list_url(**due, deadline_stage=value, deadline_outcome=k)
                         for k in ("on_time", "late", "overdue")
                     },
                 }
@@ -278,7 +282,9 @@ class Figures:
             "items": [
                 {"key": name, "label": str(label), "mean": rounded(figures[f"mean_{name}"])} for name, label in ITEMS
             ],
-            "link": _list_url(evaluated_from=p.start.isoformat(), evaluated_to=p.end.isoformat(), **self.base_params),
+            "link": self.list_url(
+                evaluated_from=p.start.isoformat(), evaluated_to=p.end.isoformat(), **self.base_params
+            ),
         }
 
     def overdue_now(self):
@@ -313,13 +319,13 @@ class Figures:
         stage_labels = dict(Stage.choices)
         return {
             "count": total,
-            "link": _list_url(deadline_outcome="overdue", **self.base_params),
+            "link": self.list_url(deadline_outcome="overdue", **self.base_params),
             "by_stage": [
                 {
                     "key": value,
                     "label": str(label),
                     "count": per_stage.get(value) or 0,
-                    "link": _list_url(deadline_outcome="overdue", deadline_stage=value, **self.base_params),
+                    "link": self.list_url(deadline_outcome="overdue", deadline_stage=value, **self.base_params),
                 }
                 for value, label in Stage.choices
             ],
@@ -361,7 +367,7 @@ class Figures:
                 "capacity": capacity,
                 "load": _pct(n, capacity),
                 "link": reverse("specialists:detail", args=[pk]),
-                "list_link": _list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
+                "list_link": self.list_url(*[("status", s) for s in OPEN_STATUSES], specialist=pk),
             }
 
         idlest = specialists.order_by("load", "open", "name").values_list(*fields)[:RANKED]
