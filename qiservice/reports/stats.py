@@ -226,17 +226,18 @@ class Figures:
         """Per stage, of the deadlines due in the period: met on time, met late, still open
         after the due date. From the per-day counts the database keeps (counters.py); a
         deadline counts once (a stage met twice, e.g. after a declined dispatch, counts twice).
-        A month is read whole only if it ends before today: "overdue" depends on the day."""
+        Met deadlines come from the month rows of whole months; open ones past their due date
+        from those of months that ended before today ("overdue" depends on the day)."""
         p = self.period
         rows = defaultdict(lambda: defaultdict(int))
+        for counts in self.counted(DeadlineCount, DeadlineMonthCount, "due_on"):
+            met = counts.filter(outcome__in=["on_time", "late"]).values_list("stage", "outcome").annotate(n=Sum("n"))
+            for stage, outcome, n in met:
+                rows[stage][outcome] += n
         for counts in self.counted(DeadlineCount, DeadlineMonthCount, "due_on", before=self.today):
-            for row in counts.values("stage").annotate(
-                on_time=Sum("n", filter=Q(outcome="on_time")),
-                late=Sum("n", filter=Q(outcome="late")),
-                overdue=Sum("n", filter=Q(outcome="open", due_on__lt=self.today)),
-            ):
-                for key in ("on_time", "late", "overdue"):
-                    rows[row["stage"]][key] += row[key] or 0
+            overdue = counts.filter(outcome="open", due_on__lt=self.today).values_list("stage").annotate(n=Sum("n"))
+            for stage, n in overdue:
+                rows[stage]["overdue"] += n
         out = []
         due = {"deadline_due_from": p.start.isoformat(), "deadline_due_to": p.end.isoformat(), **self.base_params}
         for value, label in Stage.choices:
