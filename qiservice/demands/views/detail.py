@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -34,7 +35,7 @@ from .. import timeline, workflow
 from .. import transitions as T
 from ..choices import AssignmentStatus, DemandStatus, DispatchStatus, NoteKind, RiskKind, ServiceMode
 from ..forms import actions as F
-from ..models import Demand, LedgerEntry, Milestone
+from ..models import Demand, Dispatch, LedgerEntry, Milestone
 
 
 def quarter_class(progress):
@@ -171,14 +172,26 @@ def to_portal(user):
 
 @login_required
 def detail(request, pk):
-    demand = load_demand(request, pk)
     user = request.user
     if to_portal(user):
-        return redirect("portal:demand", pk=demand.pk)
-    facts = demand.shown_facts = T.Facts.of(demand)  # read once for the whole page (see Facts.of)
+        Demand.objects.get_for(user, pk, "view")  # 404 outside the enterprise's demands
+        return redirect("portal:demand", pk=pk)
+    demand = page_demand(request, pk)
+    records = read_records(demand, user)
+    # The facts the rules need, from the records just read (see Facts.of): the template
+    # tags of other apps (portal, evaluations, documents) get them too.
+    facts = demand.shown_facts = T.Facts.from_records(
+        demand,
+        assignments=records.assignments,
+        escalations=records.escalations,
+        agreements=records.agreements,
+        plans=records.plans,
+        has_ledger=demand.has_ledger,
+    )
     viewer = Viewer(user, demand, facts)
+    viewer.assignment = max(records.assignments, key=lambda a: (a.assigned_at, a.pk), default=None)
     audit.record(AuditEvent.VIEWED, demand, actor=user)  # enterprise data was shown (R6.2)
-    records = load_records(demand, viewer)
+    decorate_records(records, demand, viewer)
     events = timeline.build(demand, user, facts=facts, records=records)
     events.reverse()  # newest first: what happened last is what the reader wants
     preparation = demand.preparation if facts.has_preparation else None
@@ -195,14 +208,13 @@ def detail(request, pk):
         "plans": records.plans,
         "escalations": records.escalations,
         # The ledger is an internal working record (like its exports and documents).
-        "ledger_rows": ledger_rows(records.ledger, viewer) if viewer.sees_internal else [],
+        "ledger_rows": ledger_rows(demand, records.ledger, viewer) if viewer.sees_internal else [],
         "ledger_total": (records.ledger[0].total if records.ledger else 0) if viewer.sees_internal else 0,
         "summary": demand.summary if facts.has_summary else None,
         "attachments": records.attachments,
         "events": events,
-        "enterprise_visible": Enterprise.objects.restrict(user).filter(pk=demand.enterprise_id).exists(),
-        "specialist_visible": bool(demand.specialist_id)
-        and Specialist.objects.restrict(user).filter(pk=demand.specialist_id).exists(),
+        "enterprise_visible": demand.enterprise_visible,
+        "specialist_visible": bool(demand.specialist_id) and demand.specialist_visible,
         "contact_phone": shown(demand.contact_phone, viewer.sees_contact),
         "contact_email": shown(demand.contact_email, viewer.sees_contact),
         "note_form": F.NoteForm(demand=demand, user=user, kinds=viewer.note_kinds) if viewer.note_kinds else None,
@@ -211,31 +223,103 @@ def detail(request, pk):
     return render(request, "demands/detail.html", context)
 
 
-def load_records(demand, viewer):
-    """The demand's records, each read once for the page and its timeline (the number of
-    queries does not grow with them), decorated with what the page shows."""
-    today = timezone.localdate()
-    attachments = list(workflow.attachments_visible_to(viewer.user, demand).select_related("uploaded_by"))
-    by_pk = {a.pk: a for a in attachments}
-    agreements = list(demand.agreements.select_related("institution", "created_by").order_by("-created_at", "-pk"))
-    for agreement in agreements:
-        agreement.visible_scan = by_pk.get(agreement.scan_id)  # a secret scan stays hidden
-    plans = list(
-        demand.plans.select_related("created_by", "informed_by")
-        .prefetch_related("milestones")
-        .order_by("-created_at", "-pk")
+def page_demand(request, pk):
+    """The demand through the data scope (404 outside it), read in one query with what the
+    page shows of it: the header's rows and its one-to-one records, whether the viewer may
+    open its enterprise's and specialist's pages, whether the viewer may open its typical
+    case, and which of its records exist at all (`has_*`: a kind of record the demand has
+    none of is not asked for, by the page or by the template tags of other apps)."""
+    from qiservice.assessments.models import ReturnVisit
+    from qiservice.portal.models import Message
+
+    from ..models import Agreement, Attachment, Escalation, Note, ServicePlan
+    from .cases import cases_for
+
+    user = request.user
+    of_demand = OuterRef("pk")
+    queryset = (
+        Demand.objects.select_related(
+            "enterprise",
+            "district",
+            "specialist",
+            "registered_by",
+            "special_task",
+            "preparation__updated_by",
+            "summary__submitted_by",
+            "evaluation",
+        )
+        .prefetch_related("category_rows")
+        .annotate(
+            enterprise_visible=Exists(Enterprise.objects.restrict(user).filter(pk=OuterRef("enterprise_id"))),
+            specialist_visible=Exists(Specialist.objects.restrict(user).filter(pk=OuterRef("specialist_id"))),
+            case_visible=Exists(cases_for(user).filter(demand=of_demand)),
+            has_ledger=Exists(LedgerEntry.objects.filter(demand=of_demand)),
+            has_notes=Exists(Note.objects.filter(demand=of_demand)),
+            has_attachments=Exists(Attachment.objects.filter(demand=of_demand)),
+            has_escalations=Exists(Escalation.objects.filter(demand=of_demand)),
+            has_agreements=Exists(Agreement.objects.filter(demand=of_demand)),
+            has_plans=Exists(ServicePlan.objects.filter(demand=of_demand)),
+            has_messages=Exists(Message.objects.filter(demand=of_demand)),
+            has_return_visits=Exists(ReturnVisit.objects.filter(demand=of_demand)),
+            has_followers=Exists(Demand.objects.filter(follows=of_demand)),
+        )
     )
-    for plan in plans:
+    demand = queryset.restrict(user, "view").filter(pk=pk).first()
+    if demand is None:
+        Demand.objects.get_for(user, pk, "view")  # raises 404 or 403
+        raise Http404
+    return demand
+
+
+def read_records(demand, user):
+    """The demand's records, each kind read once for the page and its timeline (the number
+    of queries does not grow with them; a kind the demand has none of is not read)."""
+
+    def read(exists, queryset):
+        return list(queryset) if exists else []
+
+    return timeline.Records(
+        status_changes=list(demand.status_changes.select_related("actor")),
+        assignments=list(demand.assignments.select_related("specialist", "assigned_by")),
+        notes=read(demand.has_notes, demand.notes.select_related("author")),
+        # Every attachment: which of them the viewer sees is known once the facts are.
+        attachments=read(demand.has_attachments, demand.attachments.select_related("uploaded_by")),
+        agreements=read(
+            demand.has_agreements,
+            demand.agreements.select_related("institution", "created_by").order_by("-created_at", "-pk"),
+        ),
+        plans=read(
+            demand.has_plans,
+            demand.plans.select_related("created_by", "informed_by")
+            .prefetch_related("milestones")
+            .order_by("-created_at", "-pk"),
+        ),
+        escalations=read(
+            demand.has_escalations,
+            demand.escalations.select_related("reported_by")
+            .prefetch_related(
+                Prefetch("dispatches", queryset=Dispatch.objects.select_related("institution", "responded_by"))
+            )
+            .order_by("-reported_at", "-pk"),
+        ),
+        ledger=[],  # internal: read by decorate_records for those who see it
+    )
+
+
+def decorate_records(records, demand, viewer):
+    """Leave out what the viewer may not see and add what the page shows of each record."""
+    today = timezone.localdate()
+    if not workflow.sees_trade_secrets(viewer.scope, demand, viewer.facts):
+        records.attachments = [a for a in records.attachments if not a.is_trade_secret]
+    by_pk = {a.pk: a for a in records.attachments}
+    for agreement in records.agreements:
+        agreement.visible_scan = by_pk.get(agreement.scan_id)  # a secret scan stays hidden
+    for plan in records.plans:
         plan.bar_class = quarter_class(plan.progress)
         for m in plan.milestones.all():
             m.bar_class = quarter_class(m.progress)
             m.is_overdue = m.progress < 100 and m.due_on < today and viewer.is_open
-    escalations = list(
-        demand.escalations.select_related("reported_by")
-        .prefetch_related("dispatches__institution", "dispatches__responded_by")
-        .order_by("-reported_at", "-pk")
-    )
-    for escalation in escalations:
+    for escalation in records.escalations:
         # The enterprise sees which institution serves it, not who declined and why; an
         # institution sees its own dispatch.
         escalation.shown_dispatches = [
@@ -245,18 +329,8 @@ def load_records(demand, viewer):
             or d.status == DispatchStatus.ACCEPTED
             or d.institution_id in viewer.scope.institution_ids
         ]
-    assignments = list(demand.assignments.select_related("specialist", "assigned_by"))
-    viewer.assignment = max(assignments, key=lambda a: (a.assigned_at, a.pk), default=None)
-    return timeline.Records.load(
-        demand,
-        viewer.user,
-        assignments=assignments,
-        ledger=latest_ledger(demand),
-        agreements=agreements,
-        plans=plans,
-        escalations=escalations,
-        attachments=attachments,
-    )
+    if viewer.sees_internal and demand.has_ledger:
+        records.ledger = latest_ledger(demand)
 
 
 # The page shows the latest ledger entries; the whole ledger is the ledger list's and the
@@ -278,14 +352,22 @@ def latest_ledger(demand):
     return rows
 
 
-def ledger_rows(ledger, viewer):
+def ledger_rows(demand, ledger, viewer):
     """Each ledger row with the link its viewer gets: edit (its author, within
     LEDGER_EDIT_HOURS) or 更正 (a correction entry, once the row may no longer be edited)."""
     now = timezone.now()
+    add_url = reverse("demands:ledger_add", args=[demand.pk])  # once, not per row
     rows = []
     for entry in ledger:
         editable = viewer.may_edit_entry(entry, now)
-        rows.append({"entry": entry, "may_edit": editable, "may_correct": viewer.may_keep_ledger and not editable})
+        correctable = viewer.may_keep_ledger and not editable
+        rows.append(
+            {
+                "entry": entry,
+                "edit_url": reverse("demands:ledger_edit", args=[demand.pk, entry.pk]) if editable else "",
+                "correct_url": f"{add_url}?corrects={entry.pk}" if correctable else "",
+            }
+        )
     return rows
 
 
