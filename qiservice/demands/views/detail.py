@@ -26,7 +26,7 @@ from django.views import View
 
 from qiservice.core import audit
 from qiservice.core.choices import QIField
-from qiservice.core.masking import can_see_contact, shown
+from qiservice.core.masking import annotate_contact, can_see_contact, shown
 from qiservice.core.models import AuditEvent
 from qiservice.core.visibility import get_scope
 from qiservice.enterprises.models import Enterprise
@@ -225,11 +225,12 @@ def detail(request, pk):
 
 def page_demand(request, pk):
     """The demand through the data scope (404 outside it), read in one query with what the
-    page shows of it: the header's rows and its one-to-one records, whether the viewer may
-    open its enterprise's and specialist's pages and its typical case, and whether it has
-    any of the records most demands have none of (`has_*`: then they are not asked for, by
-    the page or by the template tags of other apps). An `Exists` costs about half a query's
-    time, so the records most demands have are simply read."""
+    page shows of it: the header's rows and its one-to-one records; whether the viewer may
+    open its enterprise's and specialist's pages and its typical case, and reads its
+    contacts in full; and whether it has any of the records most demands have none of
+    (`has_*`: then they are not asked for, by the page or by the template tags of other
+    apps). An `Exists` costs about as much as a query in Django's time, so the records most
+    demands have are simply read."""
     from qiservice.assessments.models import ReturnVisit
     from qiservice.portal.models import Message
 
@@ -261,6 +262,8 @@ def page_demand(request, pk):
             has_followers=Exists(Demand.objects.filter(follows=of_demand)),
         )
     )
+    # Whether the viewer reads its contacts in full (R6.2), in the same query.
+    queryset = annotate_contact(queryset, user)
     demand = queryset.restrict(user, "view").filter(pk=pk).first()
     if demand is None:
         Demand.objects.get_for(user, pk, "view")  # raises 404 or 403
