@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
@@ -224,34 +224,32 @@ def detail(request, pk):
 
 
 def page_demand(request, pk):
-    """The demand through the data scope (404 outside it), read in one query with what the
-    page shows of it: the header's rows and its one-to-one records; whether the viewer may
+    """The demand through the data scope (404 outside it), read in one query (its categories
+    in a second) with what the page shows of it: the header's rows and its one-to-one
+    records; whether the viewer may
     open its enterprise's and specialist's pages and its typical case, and reads its
     contacts in full; and whether it has any of the records most demands have none of
     (`has_*`: then they are not asked for, by the page or by the template tags of other
     apps). An `Exists` costs about as much as a query in Django's time, so the records most
     demands have are simply read."""
+    from qiservice.accounts.models import District
     from qiservice.assessments.models import ReturnVisit
     from qiservice.portal.models import Message
 
-    from ..models import Attachment, Note
+    from ..models import Attachment, Note, SpecialTask
     from .cases import cases_for
 
     user = request.user
     of_demand = OuterRef("pk")
     queryset = (
-        Demand.objects.select_related(
-            "enterprise",
-            "district",
-            "specialist",
-            "registered_by",
-            "special_task",
-            "preparation__updated_by",
-            "summary__submitted_by",
-            "evaluation",
-        )
+        # PostgreSQL plans this query in ~2 ms with eight joined tables, ~0.7 ms with six (city
+        # database): the district's and the special task's names come as subqueries instead,
+        # and the people the records name in one query of their own (attach_users).
+        Demand.objects.select_related("enterprise", "specialist", "preparation", "summary", "evaluation")
         .prefetch_related("category_rows")
         .annotate(
+            district_name=Subquery(District.objects.filter(pk=OuterRef("district_id")).values("name")[:1]),
+            special_task_title=Subquery(SpecialTask.objects.filter(pk=OuterRef("special_task_id")).values("title")[:1]),
             enterprise_visible=Exists(Enterprise.objects.restrict(user).filter(pk=OuterRef("enterprise_id"))),
             specialist_visible=Exists(Specialist.objects.restrict(user).filter(pk=OuterRef("specialist_id"))),
             case_visible=Exists(cases_for(user).filter(demand=of_demand)),
@@ -264,7 +262,7 @@ def page_demand(request, pk):
     )
     # Whether the viewer reads its contacts in full (R6.2), in the same query.
     queryset = annotate_contact(queryset, user)
-    demand = queryset.restrict(user, "view").filter(pk=pk).first()
+    demand = queryset.restrict(user, "view").filter(pk=pk).order_by().first()
     if demand is None:
         Demand.objects.get_for(user, pk, "view")  # raises 404 or 403
         raise Http404
@@ -279,27 +277,53 @@ def read_records(demand, user):
     def read(exists, queryset):
         return list(queryset) if exists else []
 
-    return timeline.Records(
-        status_changes=list(demand.status_changes.select_related("actor")),
-        assignments=list(demand.assignments.select_related("specialist", "assigned_by")),
-        notes=read(demand.has_notes, demand.notes.select_related("author")),
+    records = timeline.Records(
+        status_changes=list(demand.status_changes.all()),
+        assignments=list(demand.assignments.select_related("specialist")),
+        notes=read(demand.has_notes, demand.notes.all()),
         # Every attachment: which of them the viewer sees is known once the facts are.
-        attachments=read(demand.has_attachments, demand.attachments.select_related("uploaded_by")),
-        agreements=list(demand.agreements.select_related("institution", "created_by").order_by("-created_at", "-pk")),
-        plans=list(
-            demand.plans.select_related("created_by", "informed_by")
-            .prefetch_related("milestones")
-            .order_by("-created_at", "-pk")
-        ),
+        attachments=read(demand.has_attachments, demand.attachments.all()),
+        agreements=list(demand.agreements.select_related("institution").order_by("-created_at", "-pk")),
+        plans=list(demand.plans.prefetch_related("milestones").order_by("-created_at", "-pk")),
         escalations=list(
-            demand.escalations.select_related("reported_by")
-            .prefetch_related(
-                Prefetch("dispatches", queryset=Dispatch.objects.select_related("institution", "responded_by"))
-            )
-            .order_by("-reported_at", "-pk")
+            demand.escalations.prefetch_related(
+                Prefetch("dispatches", queryset=Dispatch.objects.select_related("institution"))
+            ).order_by("-reported_at", "-pk")
         ),
         ledger=latest_ledger(demand),
     )
+    dispatches = [d for e in records.escalations for d in e.dispatches.all()]
+    attach_users(
+        ([demand], "registered_by"),
+        ([demand.preparation] if T.hasattr_row(demand, "preparation") else [], "updated_by"),
+        ([demand.summary] if T.hasattr_row(demand, "summary") else [], "submitted_by"),
+        (records.status_changes, "actor"),
+        (records.assignments, "assigned_by"),
+        (records.notes, "author"),
+        (records.attachments, "uploaded_by"),
+        (records.agreements, "created_by"),
+        (records.plans, "created_by", "informed_by"),
+        (records.escalations, "reported_by"),
+        (dispatches, "responded_by"),
+        (records.ledger, "author"),
+    )
+    return records
+
+
+def attach_users(*groups):
+    """Set the user fields (`(records, field, ...)`) of the page's records from one query
+    of the few people they name, rather than a join of the user table in every query."""
+    from qiservice.accounts.models import User
+
+    ids = {getattr(row, f"{name}_id") for rows, *names in groups for row in rows for name in names}
+    ids.discard(None)
+    users = User.objects.in_bulk(ids) if ids else {}
+    for rows, *names in groups:
+        for row in rows:
+            for name in names:
+                user_id = getattr(row, f"{name}_id")
+                if user_id is not None:
+                    setattr(row, name, users[user_id])
 
 
 def decorate_records(records, demand, viewer):
@@ -340,7 +364,7 @@ def latest_ledger(demand):
     from django.db.models import Count, Window
 
     rows = list(
-        demand.ledger_entries.select_related("author", "corrects")
+        demand.ledger_entries.select_related("corrects")
         .annotate(total=Window(Count("pk")))
         .order_by("-entry_on", "-created_at", "-pk")[:LEDGER_ON_PAGE]
     )
