@@ -1,6 +1,6 @@
 """Server time of the real pages on a generated database (one database per process).
 
-    DATABASE_URL=… .venv/bin/python bench/pages.py [--runs 30] [--json out.json]
+    DATABASE_URL=… .venv/bin/python bench/pages.py [--runs 30] [--json out.json] [--only "demand page"]
 
 For each case: p50 / p95 of the page through Django's test client (the whole request:
 middleware, view, template), the median CPU time of this process per request (SQLite's
@@ -201,7 +201,7 @@ def bare_view_urls(all_cases):
     clear_url_caches()
 
 
-def measure(runs):
+def measure(runs, only=()):
     from django.db import connection, reset_queries
     from django.http import JsonResponse
     from django.test import Client
@@ -210,6 +210,8 @@ def measure(runs):
     all_cases = cases()
     bare_view_urls(all_cases)
     for index, case in enumerate(all_cases):
+        if only and not any(word in case.name for word in only):
+            continue
         client = Client()
         client.force_login(case.user)
         response = client.get(case.path)
@@ -243,9 +245,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--only", action="append", default=[], help="measure only the cases whose name contains this (repeatable)"
+    )
     args = parser.parse_args()
     setup()
-    results = measure(args.runs)
+    results = measure(args.runs, args.only)
     text = json.dumps(results, ensure_ascii=False, indent=1)
     if args.json:
         Path(args.json).write_text(text, encoding="utf-8")

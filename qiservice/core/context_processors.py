@@ -1,4 +1,7 @@
-from django.urls import NoReverseMatch, reverse
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .visibility import get_scope
@@ -48,6 +51,17 @@ MENU = [
 ]
 
 
+@lru_cache(maxsize=256)
+def _menu_url(name, prefix, urlconf):
+    """The menu entry's address, or None for a page not built yet. Every page shows the
+    menu, and its addresses change only with the URL configuration and the prefix the site
+    is served under (both in the key): reversing them all costs ~0.5 ms a request."""
+    try:
+        return reverse(name, urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -55,12 +69,12 @@ def navigation(request):
     scope = get_scope(user)
     current = request.path
     items = []
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
     for name, label, icon, visible in MENU:
         if not visible(scope):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # a page not built yet
+        url = _menu_url(name, prefix, urlconf)
+        if url is None:
             continue
         items.append({"url": url, "label": label, "icon": icon, "active": False})
     # The entry whose address is the longest prefix of this page is the active one

@@ -71,13 +71,25 @@ def get_scope(user):
     cached = getattr(user, "_qi_scope", None)
     if cached is not None:
         return cached
-    from qiservice.accounts.models import RoleAssignment
-    from qiservice.specialists.models import Specialist
+    from qiservice.accounts.models import User
 
+    # One query: the user's role rows and their specialist record (a user is at most one
+    # specialist), joined; a user without roles still gives one row of NULLs.
+    rows = User.objects.filter(pk=user.pk).values_list(
+        "role_assignments__role",
+        "role_assignments__district_id",
+        "role_assignments__institution_id",
+        "role_assignments__enterprise_id",
+        "specialist__pk",
+        "specialist__district_id",
+    )
     roles, districts, institutions, enterprises = set(), set(), set(), set()
-    for role, district_id, institution_id, enterprise_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "district_id", "institution_id", "enterprise_id"
-    ):
+    specialist = None
+    for role, district_id, institution_id, enterprise_id, specialist_id, specialist_district_id in rows:
+        if specialist_id is not None:
+            specialist = (specialist_id, specialist_district_id)
+        if role is None:
+            continue
         roles.add(role)
         if district_id and role == "agency_staff":
             districts.add(district_id)
@@ -87,7 +99,6 @@ def get_scope(user):
             enterprises.add(enterprise_id)
     if user.is_superuser:
         roles.add("agency_admin")
-    specialist = Specialist.objects.filter(user=user).values_list("pk", "district_id").first()
     if specialist:
         roles.add("specialist")
     scope = Scope(

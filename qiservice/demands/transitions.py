@@ -298,6 +298,27 @@ class Facts:
             has_evaluation=hasattr_row(demand, "evaluation"),
         )
 
+    @classmethod
+    def from_records(cls, demand, *, assignments, escalations, agreements, plans, has_ledger):
+        """The same facts from records already read (the demand page reads them all
+        anyway): `escalations` with their dispatches prefetched, and the demand's one-to-one
+        records (preparation, summary, evaluation) select_related, so no query is made."""
+        latest = max(assignments, key=lambda a: (a.assigned_at, a.pk), default=None)
+        dispatches = [(d.institution_id, d.status) for e in escalations for d in e.dispatches.all()]
+        plan = max(plans, key=lambda p: (p.created_at, p.pk), default=None)
+        return cls(
+            assignment_status=latest.status if latest else "",
+            accepted_institutions=frozenset(i for i, s in dispatches if s == DispatchStatus.ACCEPTED),
+            pending_institutions=frozenset(i for i, s in dispatches if s == DispatchStatus.PENDING),
+            has_preparation=hasattr_row(demand, "preparation"),
+            has_agreement=bool(agreements),
+            has_plan=plan is not None,
+            plan_informed=bool(plan and plan.enterprise_informed_on),
+            has_ledger=has_ledger,
+            has_summary=hasattr_row(demand, "summary"),
+            has_evaluation=hasattr_row(demand, "evaluation"),
+        )
+
 
 def hasattr_row(demand, name):
     from django.core.exceptions import ObjectDoesNotExist

@@ -1144,11 +1144,12 @@ def record_download(attachment, demand, *, by, via):
 def attachments_visible_to(user, demand):
     """Attachments of a demand the user may see: trade secrets only to the assigned
     specialist, staff of an institution that accepted it, and the agency admin."""
-    scope = get_scope(user)
     qs = demand.attachments.all()
-    if scope.is_agency_admin:
-        return qs
-    facts = T.Facts.of(demand)
-    if works_on(scope, demand, facts):
+    if sees_trade_secrets(get_scope(user), demand):
         return qs
     return qs.filter(is_trade_secret=False)
+
+
+def sees_trade_secrets(scope, demand, facts=None):
+    """Whether `scope` sees the demand's trade-secret attachments (see above)."""
+    return scope.is_agency_admin or works_on(scope, demand, facts)

@@ -110,10 +110,11 @@ def available(user, demand, viewer=None):
     viewer = viewer or _viewer(user, demand)
     exists = {
         "registration": True,
-        "ledger": viewer.sees_internal and demand.ledger_entries.exists(),
+        "ledger": viewer.sees_internal and viewer.facts.has_ledger,
         "evaluation": hasattr_row(demand, "evaluation"),
         "summary": hasattr_row(demand, "summary"),
-        "case": _case_for(user, demand) is not None,
+        # The demand page reads whether the user may open the demand's case with the demand.
+        "case": demand.case_visible if hasattr(demand, "case_visible") else _case_for(user, demand) is not None,
     }
     return [(form, names[form]) for form in FORMS if exists[form]]
 

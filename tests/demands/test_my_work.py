@@ -188,6 +188,29 @@ def test_nothing_waiting_is_said_per_role(world, login):
     assert 'data-testid="nothing-specialist"' in page
 
 
+def test_a_stage_with_more_demands_than_a_section_shows_its_oldest_and_links_to_all(world, login, register):
+    from qiservice.demands.home import SECTION_ROWS
+
+    sp = world.people.specialist
+    registered = [register(by=sp) for _ in range(SECTION_ROWS + 2)]  # theirs, oldest first
+    preparing = register(by=sp)
+    workflow.start_preparation(preparing, by=sp)
+    client = login(sp)
+    page = client.get(URL).content.decode()
+    assert rows(page, "mine_registered") == [d.number for d in registered[:SECTION_ROWS]]
+    assert f"查看全部 {SECTION_ROWS + 2} 条" in section(page, "mine_registered")
+    assert rows(page, "mine_preparing") == [preparing.number]  # cut per stage, not overall
+    # Cut in SQL or not, the page reads as many queries.
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    for demand in registered[SECTION_ROWS - 1 :]:
+        workflow.start_preparation(demand, by=sp)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(URL).content.decode()
+    assert len(rows(page, "mine_registered")) == SECTION_ROWS - 1
+    assert len(many) == len(few)
+
+
 def test_the_query_count_does_not_grow_with_the_rows(world, login, register, django_assert_max_num_queries):
     client = login(world.people.admin)
     officer = world.people.officer_jimei

@@ -353,6 +353,11 @@ def test_a_demand_registered_from_a_target_shows_on_the_task_progress(world, log
     listing = login(world.people.admin).get("/demands/tasks/").content.decode()
     assert "已联系 <strong>1</strong> · 已登记需求 <strong>1</strong> / 共 2" in listing
 
+    # The demand's page names its task (and its district) without reading either row again.
+    detail = client.get(f"/demands/{demand.pk}/").content.decode()
+    assert "<dt>专项服务任务</dt><dd>2026年计量惠企专项行动</dd>" in detail
+    assert "所在区：集美区</li>" in detail
+
 
 def test_the_task_list_costs_the_same_queries_for_one_task_or_many(world, login):
     client = login(world.people.officer_jimei)

@@ -19,10 +19,15 @@ def demand_return_visits(context, demand):
     specialist who served it), and the links between a demand and the one that followed."""
     user = context["request"].user
     visible = Demand.objects.restrict(user, "view")
-    followed_by = list(visible.filter(follows=demand).only("pk", "number", "status"))
+    # The demand page read whether the demand has follow-ups and visits at all (`has_*`).
+    followed_by = []
+    if getattr(demand, "has_followers", True):
+        followed_by = list(visible.filter(follows=demand).only("pk", "number", "status"))
     follows = visible.filter(pk=demand.follows_id).only("pk", "number").first() if demand.follows_id else None
     is_closed = demand.status == DemandStatus.CLOSED
-    visits = list(ReturnVisit.objects.filter(demand=demand).select_related("visited_by", "new_demand"))
+    visits = []
+    if getattr(demand, "has_return_visits", True):
+        visits = list(ReturnVisit.objects.filter(demand=demand).select_related("visited_by", "new_demand"))
     return {
         "demand": demand,
         "visits": visits,

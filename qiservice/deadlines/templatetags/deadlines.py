@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from ..choices import Stage
 from ..models import Deadline
 
 register = template.Library()
@@ -50,6 +51,7 @@ def demand_deadlines(demand):
         "rows": [
             {
                 "deadline": d,
+                "stage": Stage(d.stage).label,  # get_stage_display translates every choice to find one
                 "overdue": d.is_overdue(today),
                 "open": d.met_at is None and d.cancelled_at is None,
             }

@@ -43,7 +43,9 @@ def demand_evaluation(context, demand):
     request = context["request"]
     user = request.user
     card = {"demand": demand, "csrf_token": context.get("csrf_token"), "visible": False}
-    if not Demand.objects.restrict(user, "view").filter(pk=demand.pk).exists():
+    viewer = context.get("viewer")  # the demand page's, which read the demand through the user's scope
+    in_scope = getattr(viewer, "demand", None) is demand and viewer.user == user
+    if not in_scope and not Demand.objects.restrict(user, "view").filter(pk=demand.pk).exists():
         return card
     evaluation = demand.evaluation if hasattr_row(demand, "evaluation") else None
     # After the service ended the card stays, even when the demand closed unevaluated.

@@ -19,9 +19,11 @@ def demand_messages(context, demand):
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return {"shown": False}
-    rows = list(
-        Message.objects.restrict(user).filter(demand=demand).select_related("author").order_by("created_at", "pk")
-    )
+    rows = []
+    if getattr(demand, "has_messages", True):  # the demand page read whether there are any
+        rows = list(
+            Message.objects.restrict(user).filter(demand=demand).select_related("author").order_by("created_at", "pk")
+        )
     side = side_of(user, demand)
     if side == MessageSide.ENTERPRISE:
         return {"shown": False}  # the enterprise's users talk on their portal page
