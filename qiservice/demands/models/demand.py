@@ -150,10 +150,11 @@ class Demand(models.Model):
 
     @property
     def categories(self):
-        rows = getattr(self, "_prefetched_objects_cache", {}).get("category_rows")
-        if rows is None:
-            rows = self.category_rows.all()
-        return [r.category for r in sorted(rows, key=lambda r: QIField.values.index(r.category))]
+        values = self.__dict__.get("category_values")  # read for a page of rows at once (the list)
+        if values is None:
+            rows = getattr(self, "_prefetched_objects_cache", {}).get("category_rows")
+            values = [r.category for r in (self.category_rows.all() if rows is None else rows)]
+        return sorted(values, key=QIField.values.index)
 
     @property
     def category_labels(self):
