@@ -65,7 +65,9 @@ class ObjectListView(LoginRequiredMixin, View):
         if field:
             order = [f"-{field}" if descending else field]
             if not self.is_unique(field):
-                order.append("pk")  # a stable order for equal values (pages neither skip nor repeat rows)
+                # A stable order for equal values (pages neither skip nor repeat rows), in the
+                # same direction, so that an index on (field, id) reads either way.
+                order.append("-pk" if descending else "pk")
             return queryset.order_by(*order), key
         return (queryset.order_by(*self.default_sort) if self.default_sort else queryset), ""
 

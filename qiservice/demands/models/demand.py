@@ -135,6 +135,8 @@ class Demand(models.Model):
             # The list's default order (newest first), whole and per district (issue 9).
             models.Index(fields=["registered_at", "id"], name="demand_list_order"),
             models.Index(fields=["district", "registered_at", "id"], name="demand_district_order"),
+            # Sorted by status (the list's column): its pages from the index, deep ones too.
+            models.Index(fields=["status", "id"], name="demand_status_order"),
             # Keys that are mostly empty: indexed where set. A plain index holds every empty
             # row as one value, and SQLite's statistics then take "follows = x" for the whole
             # table and read the list's order index instead (a 100 000-row scan).
