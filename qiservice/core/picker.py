@@ -73,9 +73,8 @@ class PickerWidget(forms.Widget):
 
 
 class PickerField(ModelChoiceField):
-    """A row chosen by id (``?specialist=7``), or `NameMatch` text typed without choosing."""
-
-    widget = PickerWidget
+    """A row chosen by id (``?specialist=7``), or `NameMatch` text typed without choosing.
+    Its widget is a `PickerWidget` (given by `PickerFilter`), told here which row it shows."""
 
     def __init__(self, *args, label_field="name", **kwargs):
         self.label_field = label_field
