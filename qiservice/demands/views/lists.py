@@ -110,6 +110,10 @@ class DemandListView(ObjectListView):
     def get(self, request):
         if get_scope(request.user).is_enterprise_only:  # their demands: the portal
             return redirect("portal:home")
+        if request.htmx and request.htmx.target == "demand-results":
+            # The filter form's own request: the rows and what the form shows of the answer,
+            # not the page around them (the menu, the form itself).
+            self.template_name = "demands/list_update.html"
         return super().get(request)
 
     columns = (
