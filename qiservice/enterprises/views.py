@@ -38,7 +38,11 @@ class EnterpriseListView(ObjectListView):
     )
 
     def get_queryset(self):
-        return annotate_contact(super().get_queryset().select_related("district"), self.request.user)
+        return annotate_contact(super().get_queryset(), self.request.user)
+
+    def display_queryset(self, queryset):
+        # Only what the columns show (an enterprise's profile is a dozen long text columns).
+        return queryset.select_related("district").only(*(c.accessor for c in self.columns), "district__name")
 
     def can_create(self):
         return may_create_enterprise(self.request.user)
