@@ -1,6 +1,9 @@
 """Enumerations shared by several apps. Stored values are the glossary's English words."""
 
+from functools import lru_cache
+
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,5 +21,16 @@ class QIField(models.TextChoices):
 
 def qi_field_labels(values):
     """The Chinese labels of a list of stored QI field values, in the choices' order."""
-    labels = dict(QIField.choices)
-    return [labels[v] for v in QIField.values if v in (values or [])]
+    labels = labels_of(QIField)
+    return [label for value, label in labels.items() if value in (values or ())]
+
+
+def labels_of(choices):
+    """{value: label} of a TextChoices class in the active language, made once per language:
+    a list shows a label in every row (translating each lazy label each time adds up)."""
+    return _labels_in(choices, get_language())
+
+
+@lru_cache(maxsize=64)
+def _labels_in(choices, language):
+    return {value: str(label) for value, label in choices.choices}

@@ -1,13 +1,15 @@
 """Columns of the list pages: what a cell shows, and which field sorts it."""
 
 from functools import cache
+from typing import NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 
@@ -52,7 +54,33 @@ class Column:
             return format_html('<span class="badge text-bg-{}">{}</span>', self.badge(raw), value)
         if self.link:
             return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), value)
-        return format_html("{}", value)
+        return conditional_escape(value)
+
+
+class Row(NamedTuple):
+    obj: models.Model
+    tr: SafeString  # the desktop table's row
+    card: SafeString  # the phone's card: the primary cell as its title, the others labelled
+
+
+def table_rows(columns, objects):
+    """The rows of a list page as HTML, each cell rendered once for the table and the card.
+    Joined here rather than by a template loop over the cells: twenty-five rows of ten
+    cells, twice, through the template engine were most of a list page's time (issue 9)."""
+    labels = [(conditional_escape(column.label), column.primary) for column in columns]
+    rows = []
+    for obj in objects:
+        cells = [conditional_escape(column.render(obj)) for column in columns]
+        shown = list(zip(cells, labels, strict=True))
+        title = "".join(f'<div class="fw-semibold mb-1">{cell}</div>' for cell, (_, primary) in shown if primary)
+        details = "".join(f"<span>{label}：{cell}</span>" for cell, (label, primary) in shown if not primary)
+        tr = "".join(f"<td>{cell}</td>" for cell in cells)
+        card = (
+            f'<li class="list-group-item">{title}'
+            f'<div class="small text-body-secondary d-flex flex-wrap gap-2">{details}</div></li>'
+        )
+        rows.append(Row(obj, mark_safe(f"<tr>{tr}</tr>"), mark_safe(card)))  # noqa: S308 (every cell is escaped)
+    return rows
 
 
 def detail_url(name, obj):

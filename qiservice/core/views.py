@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -14,6 +14,8 @@ from . import audit
 from .forms import fast_selects, style_form
 from .models import AuditEvent
 from .pagination import ListPaginator
+from .picker import PickerWidget
+from .tables import table_rows
 
 
 class ObjectListView(LoginRequiredMixin, View):
@@ -61,15 +63,30 @@ class ObjectListView(LoginRequiredMixin, View):
         descending = key.startswith("-")
         field = sortable.get(key.lstrip("-"))
         if field:
-            return queryset.order_by(f"-{field}" if descending else field, "pk"), key
+            order = [f"-{field}" if descending else field]
+            if not self.is_unique(field):
+                # A stable order for equal values (pages neither skip nor repeat rows), in the
+                # same direction, so that an index on (field, id) reads either way.
+                order.append("-pk" if descending else "pk")
+            return queryset.order_by(*order), key
         return (queryset.order_by(*self.default_sort) if self.default_sort else queryset), ""
+
+    def is_unique(self, field):
+        """Whether `field` (a column of the model itself) holds no two rows alike: then
+        it orders alone, and the database reads its unique index in order (issue 9)."""
+        try:
+            return "__" not in field and self.model._meta.get_field(field).unique
+        except FieldDoesNotExist:
+            return False
 
     def get(self, request):
         if not self.has_permission():
             raise PermissionDenied
         queryset, filterset = self.filter_queryset(self.get_queryset())
+        self.filterset = filterset
         queryset, sort = self.sort_queryset(queryset)
-        page = ListPaginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = ListPaginator(self.display_queryset(queryset), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        self.decorate(page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
         sort_query = query.copy()
@@ -78,6 +95,7 @@ class ObjectListView(LoginRequiredMixin, View):
             "title": self.title,
             "page": page,
             "columns": self.columns,
+            "rows": table_rows(self.columns, page.object_list),
             "filterset": filterset,
             "search_fields": self.search_fields,
             "q": request.GET.get("q", ""),
@@ -88,13 +106,30 @@ class ObjectListView(LoginRequiredMixin, View):
             "export_url": self.export_url(query),
         }
         context.update(self.extra_context())
-        template = (
-            "core/_object_table.html" if request.htmx and request.htmx.target == "object-table" else self.template_name
-        )
-        return render(request, template, context)
+        if request.htmx and request.htmx.target == "object-table":
+            # The rows only, and the filters' pickers out of band (a text typed and sent
+            # without choosing stays, its suggestions close).
+            context["oob_pickers"] = self.oob_pickers(filterset)
+            return render(request, "core/_object_table.html", context)
+        return render(request, self.template_name, context)
+
+    @staticmethod
+    def oob_pickers(filterset):
+        fields = [f for f in filterset.form if isinstance(f.field.widget, PickerWidget)] if filterset else []
+        for field in fields:
+            field.field.widget.oob = True
+        return fields
 
     def extra_context(self):
         return {}
+
+    def display_queryset(self, queryset):
+        """What a page of rows reads to show its columns (joins, only the columns shown):
+        not the Excel export of the same rows, which reads plain columns of its own."""
+        return queryset
+
+    def decorate(self, rows):
+        """Attach to a page's rows what their cells show from other tables (a query each)."""
 
     def export_url(self, query):
         """The "导出 Excel" link: the export of this list with the page's filters."""

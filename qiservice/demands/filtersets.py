@@ -1,10 +1,9 @@
 import django_filters
-from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceIterator
 
 from qiservice.accounts.models import District
 from qiservice.core.choices import QIField
+from qiservice.core.picker import PickerFilter
 from qiservice.deadlines.choices import Stage
 from qiservice.deadlines.outcomes import OUTCOMES
 from qiservice.institutions.models import Institution
@@ -15,42 +14,35 @@ from .models import Demand, SpecialTask
 from .search import search_demands  # noqa: F401 (the list, the API and exports import it from here)
 
 
+# The scoped option lists read only what an option shows (its id and its name).
 def _districts(request):
-    return District.objects.restrict(request.user) if request else District.objects.none()
+    return District.objects.restrict(request.user).only("id", "name") if request else District.objects.none()
 
 
 def _specialists(request):
-    # The whole pool is an option list: read only what an option shows.
+    # Looked up by id (a chosen one) or searched by name; never listed whole.
     return Specialist.objects.restrict(request.user).only("id", "name") if request else Specialist.objects.none()
 
 
 def _tasks(request):
-    return SpecialTask.objects.restrict(request.user) if request else SpecialTask.objects.none()
+    return SpecialTask.objects.restrict(request.user).only("id", "title") if request else SpecialTask.objects.none()
 
 
 def _institutions(request):
-    return Institution.objects.restrict(request.user) if request else Institution.objects.none()
-
-
-class NameChoices(ModelChoiceIterator):
-    """The options of a model choice from (pk, name) pairs, without a model instance per
-    option (the specialist pool is a thousand options and more)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, name in self.queryset.values_list("pk", "name"):
-            yield ModelChoiceIteratorValue(pk, None), name
+    return Institution.objects.restrict(request.user).only("id", "name") if request else Institution.objects.none()
 
 
 class DemandFilterSet(django_filters.FilterSet):
     """The demand list's filters, shared by the UI and the API. Choice lists are scoped."""
 
-    status = django_filters.MultipleChoiceFilter(choices=DemandStatus.choices, label=_("状态"))
+    # A column of the demand itself: no join, so no DISTINCT (django-filter's default), which
+    # made the database sort whole rows and the pages skip the list's own index (issue 9).
+    status = django_filters.MultipleChoiceFilter(choices=DemandStatus.choices, label=_("状态"), distinct=False)
     category = django_filters.ChoiceFilter(choices=QIField.choices, label=_("需求类别"), method="filter_category")
     source = django_filters.ChoiceFilter(choices=DemandSource.choices, label=_("来源"))
     district = django_filters.ModelChoiceFilter(queryset=_districts, label=_("所在区"))
-    specialist = django_filters.ModelChoiceFilter(queryset=_specialists, label=_("服务专员"))
+    # The pool is a thousand people in a city: a picker, not a <select> of them all.
+    specialist = PickerFilter(queryset=_specialists, label=_("服务专员"), picker_url="specialists:picker")
     institution = django_filters.ModelChoiceFilter(
         queryset=_institutions, label=_("技术机构"), method="filter_institution"
     )
@@ -99,12 +91,6 @@ class DemandFilterSet(django_filters.FilterSet):
             "deadline_due_from",
             "deadline_due_to",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.form.fields["specialist"]
-        field.iterator = NameChoices
-        field.widget.choices = field.choices
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

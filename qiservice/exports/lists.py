@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from qiservice.accounts.models import District
+from qiservice.core.picker import PickerFilter
 from qiservice.core.tables import Column
 from qiservice.core.views import ObjectListView
 from qiservice.demands.models import Demand, LedgerEntry
@@ -22,7 +23,7 @@ def _districts(request):
 
 
 def _specialists(request):
-    return Specialist.objects.restrict(request.user) if request else Specialist.objects.none()
+    return Specialist.objects.restrict(request.user).only("id", "name") if request else Specialist.objects.none()
 
 
 def visible_demand_ids(user):
@@ -81,7 +82,7 @@ class LedgerListView(ObjectListView):
 
 class EvaluationFilterSet(django_filters.FilterSet):
     district = django_filters.ModelChoiceFilter(field_name="demand__district", queryset=_districts, label=_("所在区"))
-    specialist = django_filters.ModelChoiceFilter(queryset=_specialists, label=_("服务专员"))
+    specialist = PickerFilter(queryset=_specialists, label=_("服务专员"), picker_url="specialists:picker")
     channel = django_filters.ChoiceFilter(choices=EvaluationChannel.choices, label=_("评价方式"))
     submitted_from = django_filters.DateFilter(
         field_name="submitted_at", lookup_expr="date__gte", label=_("评价日期从"), widget=DATE_INPUT

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from qiservice.core.masking import annotate_contact, can_see_contact, shown
+from qiservice.core.picker import picker_response
 from qiservice.core.tables import Column, ContactColumn
 from qiservice.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedObjectMixin
 from qiservice.core.visibility import get_scope
@@ -56,6 +58,18 @@ class SpecialistListView(ObjectListView):
 
     def can_create(self):
         return manages_pool(self.request.user)
+
+
+@login_required
+def picker(request):
+    """The specialist picker of the list filters (core/picker.py): the specialists the user
+    may see, e.g. a district's officer those of the district, by part of their name."""
+    return picker_response(
+        request,
+        Specialist.objects.restrict(request.user).select_related("district").only("name", "employer", "district__name"),
+        url_name="specialists:picker",
+        detail=lambda s: " · ".join(part for part in (s.district.name, s.employer) if part),
+    )
 
 
 class SpecialistDetailView(ObjectDetailView):

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django import forms
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,10 +47,3 @@ def test_fast_selects_render_what_django_renders(flat, groups, picked, invalid):
         assert normalised(fast[name]) == normalised(slow[name])
     assert type(fast.fields["one"].widget).__name__ == "FastSelect"
     assert type(fast.fields["plain"].widget) is forms.TextInput
-
-
-@pytest.mark.django_db
-def test_the_demand_list_specialist_filter_keeps_the_chosen_one(world, login):
-    html = login(world.people.admin).get("/demands/", {"specialist": world.sp_siming.pk}).content.decode()
-    assert f'<option value="{world.sp_siming.pk}" selected>陈丽</option>' in html
-    assert f'<option value="{world.sp_jimei.pk}">王建华</option>' in html

@@ -197,6 +197,21 @@ def test_the_htmx_filter_returns_only_the_table(world, login, demands):
     assert numbers(response) == [demands["siming"].number]
 
 
+def test_the_filter_form_gets_the_rows_and_its_summaries_without_the_page(world, login, demands):
+    """What demands/list.html swaps in (hx-select, hx-select-oob), and nothing around it."""
+    response = login(world.people.admin).get(
+        URL,
+        {"status": "dispatched", "specialist": world.sp_jimei.pk},
+        headers={"HX-Request": "true", "HX-Target": "demand-results"},
+    )
+    page = response.content.decode()
+    assert numbers(response) == [demands["escalated"].number]
+    assert '<div id="demand-results">' in page
+    assert '<span id="status-summary">已派单待接单</span>' in page
+    assert 'id="id_specialist-picker"' in page and 'name="specialist_name" value="王建华"' in page
+    assert "<html" not in page and 'href="/demands/my-work/"' not in page and "<form" not in page
+
+
 def test_the_query_count_does_not_grow_with_the_rows(world, login, register, django_assert_max_num_queries):
     client = login(world.people.admin)
     register()

@@ -39,6 +39,15 @@ UI = [
     ("GET", "/institutions/{testing}/edit/", table(403, admin=200)),
     ("GET", "/specialists/", table(200)),
     ("GET", "/specialists/new/", table(403, admin=200, officer_jimei=200, officer_siming=200)),
+    # The list filters' specialist picker: suggestions from the specialists each may see
+    # (possibly none); one picked by id only by those who see them; no field named: 404.
+    ("GET", "/specialists/picker/", table(404)),
+    ("GET", "/specialists/picker/?name=specialist&specialist_name=王", table(200)),
+    (
+        "GET",
+        "/specialists/picker/?name=specialist&pick={sp_jimei}",
+        table(404, admin=200, officer_jimei=200, specialist=200, auditor=200),
+    ),
     ("GET", "/specialists/{sp_jimei}/", table(404, admin=200, officer_jimei=200, specialist=200, auditor=200)),
     ("GET", "/specialists/{sp_jimei}/edit/", table(404, admin=200, officer_jimei=200, specialist=200, auditor=403)),
     (

@@ -4,15 +4,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def cell(column, obj):
-    """A cell of a list row, rendered once though the table and the phone cards both show it."""
-    cells = obj.__dict__.setdefault("_qi_cells", {})
-    if column not in cells:
-        cells[column] = column.render(obj)
-    return cells[column]
-
-
-@register.simple_tag
 def sort_link(column, current, query):
     """The query string that sorts by this column (toggling the direction)."""
     key = column.accessor

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from qiservice.core.choices import labels_of
+
 from ..choices import Stage
 from ..models import Deadline
 
@@ -15,21 +17,22 @@ register = template.Library()
 def _badge(deadline, today):
     if deadline is None:
         return ""
+    stage = labels_of(Stage).get(deadline.stage, deadline.stage)
     if deadline.due_on < today:
         return format_html(
             '<span class="badge text-bg-danger" title="{}">{}</span>',
-            deadline.get_stage_display(),
+            stage,
             _("逾期 %(d)s") % {"d": deadline.due_on.isoformat()},
         )
     if deadline.remind_on and deadline.remind_on <= today:
         return format_html(
             '<span class="badge text-bg-warning" title="{}">{}</span>',
-            deadline.get_stage_display(),
+            stage,
             _("临近 %(d)s") % {"d": deadline.due_on.isoformat()},
         )
     return format_html(
         '<span class="badge text-bg-light border" title="{}">{}</span>',
-        deadline.get_stage_display(),
+        stage,
         _("到期 %(d)s") % {"d": deadline.due_on.isoformat()},
     )
 

@@ -135,6 +135,8 @@ class Demand(models.Model):
             # The list's default order (newest first), whole and per district (issue 9).
             models.Index(fields=["registered_at", "id"], name="demand_list_order"),
             models.Index(fields=["district", "registered_at", "id"], name="demand_district_order"),
+            # Sorted by status (the list's column): its pages from the index, deep ones too.
+            models.Index(fields=["status", "id"], name="demand_status_order"),
             # Keys that are mostly empty: indexed where set. A plain index holds every empty
             # row as one value, and SQLite's statistics then take "follows = x" for the whole
             # table and read the list's order index instead (a 100 000-row scan).
@@ -150,10 +152,11 @@ class Demand(models.Model):
 
     @property
     def categories(self):
-        rows = getattr(self, "_prefetched_objects_cache", {}).get("category_rows")
-        if rows is None:
-            rows = self.category_rows.all()
-        return [r.category for r in sorted(rows, key=lambda r: QIField.values.index(r.category))]
+        values = self.__dict__.get("category_values")  # read for a page of rows at once (the list)
+        if values is None:
+            rows = getattr(self, "_prefetched_objects_cache", {}).get("category_rows")
+            values = [r.category for r in (self.category_rows.all() if rows is None else rows)]
+        return sorted(values, key=QIField.values.index)
 
     @property
     def category_labels(self):

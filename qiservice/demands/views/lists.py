@@ -81,6 +81,20 @@ DRILL_FILTERS = (
 )
 
 
+# The fields the list's columns read (DemandListView.display_queryset).
+SHOWN = (
+    "number",
+    "status",
+    "source",
+    "contact_phone",
+    "registered_on",
+    "registered_at",
+    "enterprise__name",
+    "district__name",
+    "specialist__name",
+)
+
+
 class DemandListView(ObjectListView):
     model = Demand
     title = gettext_lazy("服务需求")
@@ -96,6 +110,10 @@ class DemandListView(ObjectListView):
     def get(self, request):
         if get_scope(request.user).is_enterprise_only:  # their demands: the portal
             return redirect("portal:home")
+        if request.htmx and request.htmx.target == "demand-results":
+            # The filter form's own request: the rows and what the form shows of the answer,
+            # not the page around them (the menu, the form itself).
+            self.template_name = "demands/list_update.html"
         return super().get(request)
 
     columns = (
@@ -112,18 +130,31 @@ class DemandListView(ObjectListView):
     )
 
     def get_queryset(self):
-        from django.db.models import Prefetch
+        return annotate_contact(super().get_queryset(), self.request.user)
 
+    def display_queryset(self, queryset):
+        # Only what the columns show: a demand row is some twenty columns, and its
+        # enterprise as many again.
+        return queryset.select_related("enterprise", "district", "specialist").only(*SHOWN)
+
+    def decorate(self, rows):
+        """Each row's categories and open time limits, one plain query each (no prefetch:
+        its per-row querysets cost more than the queries)."""
         from qiservice.deadlines.models import Deadline
 
-        return (
-            annotate_contact(super().get_queryset(), self.request.user)
-            .select_related("enterprise", "district", "specialist")
-            .prefetch_related(
-                "category_rows",
-                Prefetch("deadlines", queryset=Deadline.objects.open().order_by("due_on"), to_attr="open_deadlines"),
-            )
-        )
+        from ..models import DemandCategory
+
+        ids = [demand.pk for demand in rows]
+        categories, deadlines = {}, {}
+        in_page = DemandCategory.objects.filter(demand_id__in=ids)
+        for demand_id, category in in_page.values_list("demand_id", "category"):
+            categories.setdefault(demand_id, []).append(category)
+        open_deadlines = Deadline.objects.open().filter(demand_id__in=ids).order_by("due_on", "pk")
+        for deadline in open_deadlines.only("demand_id", "stage", "due_on", "remind_on"):
+            deadlines.setdefault(deadline.demand_id, []).append(deadline)
+        for demand in rows:
+            demand.category_values = categories.get(demand.pk, [])
+            demand.open_deadlines = deadlines.get(demand.pk, [])
 
     def filter_queryset(self, queryset):
         queryset, filterset = super().filter_queryset(queryset)
@@ -135,7 +166,7 @@ class DemandListView(ObjectListView):
     def extra_context(self):
         return {
             "search_fields": self.searched,
-            "more_filters": MORE_FILTERS,
+            "more_filters": [self.filterset.form[name] for name in MORE_FILTERS],
             "more_active": any(self.request.GET.get(name) for name in MORE_FILTERS),
             "drill_filters": [
                 (name, self.request.GET[name], self.drill_label(name))
