@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "qiservice.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "qiservice.accounts.middleware.SessionActivityMiddleware",
     "qiservice.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,8 +196,11 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 TOTP_REQUIRED_FOR_ADMINS = env_bool("TOTP_REQUIRED_FOR_ADMINS", False)
 TOTP_ENCRYPTION_KEY = env_str("TOTP_ENCRYPTION_KEY", "")
 TOTP_ISSUER = env_str("TOTP_ISSUER", "厦门质量基础设施协同服务平台")
+# The inactivity timeout: a session ends SESSION_COOKIE_AGE seconds after the last request,
+# give or take SESSION_ACTIVITY_SECONDS: the stored expiry is pushed on at most that often
+# (accounts/middleware.py, SessionActivityMiddleware), not written on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
+SESSION_ACTIVITY_SECONDS = 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
