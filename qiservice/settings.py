@@ -152,8 +152,17 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default (WAL, immediate transactions so writers queue
 # instead of failing with "database is locked"); PostgreSQL through DATABASE_URL.
+# Connections are kept for DB_CONN_MAX_AGE seconds (checked before reuse, so a restarted
+# database costs no failed request): a new PostgreSQL connection starts a server process and
+# authenticates, a new SQLite one re-reads the schema — each a few ms, more than a list page's
+# queries take. Not under DEBUG: the development server runs each request on a new thread,
+# which would only leave connections behind.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qiservice.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
