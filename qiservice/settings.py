@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "qiservice.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "qiservice.accounts.middleware.SessionActivityMiddleware",
     "qiservice.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,8 +152,17 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default (WAL, immediate transactions so writers queue
 # instead of failing with "database is locked"); PostgreSQL through DATABASE_URL.
+# Connections are kept for DB_CONN_MAX_AGE seconds (checked before reuse, so a restarted
+# database costs no failed request): a new PostgreSQL connection starts a server process and
+# authenticates, a new SQLite one re-reads the schema — each a few ms, more than a list page's
+# queries take. Not under DEBUG: the development server runs each request on a new thread,
+# which would only leave connections behind.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'qiservice.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -195,8 +205,11 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 TOTP_REQUIRED_FOR_ADMINS = env_bool("TOTP_REQUIRED_FOR_ADMINS", False)
 TOTP_ENCRYPTION_KEY = env_str("TOTP_ENCRYPTION_KEY", "")
 TOTP_ISSUER = env_str("TOTP_ISSUER", "厦门质量基础设施协同服务平台")
+# The inactivity timeout: a session ends SESSION_COOKIE_AGE seconds after the last request,
+# give or take SESSION_ACTIVITY_SECONDS: the stored expiry is pushed on at most that often
+# (accounts/middleware.py, SessionActivityMiddleware), not written on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an inactivity timeout
+SESSION_ACTIVITY_SECONDS = 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

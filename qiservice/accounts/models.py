@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -253,10 +254,16 @@ class ApiToken(models.Model):
         token = cls.objects.create(user=user, name=name, key_hash=_hash_token(key), key_prefix=key[:12])
         return token, key
 
+    # `last_used_at` is kept to the minute: a client calling many times a minute writes it
+    # once a minute, not on every call.
+    LAST_USED_PRECISION = timedelta(minutes=1)
+
     @classmethod
     def authenticate(cls, key):
         token = cls.objects.active().select_related("user").filter(key_hash=_hash_token(key or "")).first()
         if token is None or not token.user.is_active:
             return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= cls.LAST_USED_PRECISION:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user

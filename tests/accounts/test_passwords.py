@@ -2,14 +2,19 @@
 last 5), the password change page, expiry, and the inactivity timeout of the session."""
 
 import itertools
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from qiservice.accounts.middleware import SessionActivityMiddleware
 from qiservice.accounts.models import ApiToken, PasswordHistory, User
 from qiservice.core.demo import DEMO_PASSWORD
 from qiservice.core.models import AuditEvent, AuditLog
@@ -175,6 +180,55 @@ def test_an_idle_session_beyond_the_limit_is_logged_out(world, settings):
     response = client.get("/enterprises/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert client.get("/api/me").status_code == 401
+
+
+def session_writes(queries):
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+
+def test_a_page_view_soon_after_the_last_one_does_not_write_the_session(world, settings):
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    client = Client()
+    assert client.post("/login/", {"username": "auditor", "password": PASSWORD}).status_code == 302
+    assert client.get("/enterprises/").status_code == 200
+    stored = Session.objects.get(session_key=client.session.session_key)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/enterprises/")
+    assert response.status_code == 200 and "auditor" in response.content.decode()
+    assert session_writes(queries.captured_queries) == []
+    assert settings.SESSION_COOKIE_NAME not in response.cookies  # the cookie is not re-sent either
+    assert Session.objects.get(pk=stored.pk).expire_date == stored.expire_date
+    # The API with the session cookie counts as activity the same way.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/me").status_code == 200
+    assert session_writes(queries.captured_queries) == []
+
+
+def test_a_page_view_a_minute_after_the_last_refresh_pushes_the_expiry_on(world, settings):
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    client = Client()
+    assert client.post("/login/", {"username": "auditor", "password": PASSWORD}).status_code == 302
+    key = client.session.session_key
+    # The session as it would be stored 20 minutes after its last refresh.
+    store = SessionStore(session_key=key)
+    store[SessionActivityMiddleware.KEY] = int(time.time()) - 20 * 60
+    store.save()
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(minutes=10))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/enterprises/")
+    assert response.status_code == 200
+    assert len(session_writes(queries.captured_queries)) == 1
+    assert timedelta(minutes=29) < Session.objects.get(pk=key).expire_date - timezone.now() <= timedelta(minutes=30)
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 30 * 60
+    assert abs(SessionStore(session_key=key)[SessionActivityMiddleware.KEY] - time.time()) < 5
+
+
+def test_an_anonymous_visit_stores_no_session(world):
+    before = Session.objects.count()
+    client = Client()
+    assert client.get("/login/").status_code == 200
+    assert client.get("/enterprises/").status_code == 302
+    assert Session.objects.count() == before
 
 
 def test_generated_initial_passwords_meet_the_rules(world):

@@ -1,7 +1,11 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from qiservice.accounts.models import ApiToken
 from qiservice.core.models import AuditEvent, AuditLog
@@ -41,6 +45,25 @@ def test_a_token_authenticates_with_the_same_scope_as_the_ui(world):
     me = client.get("/api/me", **bearer(key)).json()
     assert me["roles"] == ["agency_staff"]
     assert me["district_ids"] == [world.jimei.pk]
+
+
+def test_a_token_records_its_last_use_to_the_minute_without_a_write_per_call(world):
+    token, key = ApiToken.issue(world.people.officer_jimei, "对接")
+    client = Client()
+    assert client.get("/api/me", **bearer(key)).status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None and timezone.now() - first < timedelta(seconds=5)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/me", **bearer(key)).status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    # A minute later the next call moves it on.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(seconds=61))
+    assert client.get("/api/me", **bearer(key)).status_code == 200
+    token.refresh_from_db()
+    assert timezone.now() - token.last_used_at < timedelta(seconds=5)
 
 
 def test_a_revoked_or_wrong_token_is_refused(world, login):
