@@ -263,7 +263,8 @@ def page_demand(request, pk):
     )
     # Whether the viewer reads its contacts in full (R6.2), in the same query.
     queryset = annotate_contact(queryset, user)
-    demand = queryset.restrict(user, "view").filter(pk=pk).order_by().first()
+    found = list(queryset.restrict(user, "view").filter(pk=pk).order_by()[:1])  # one row: no ORDER BY
+    demand = found[0] if found else None
     if demand is None:
         Demand.objects.get_for(user, pk, "view")  # raises 404 or 403
         raise Http404
