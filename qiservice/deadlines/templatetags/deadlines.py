@@ -1,6 +1,8 @@
 """Deadlines in pages: `{% load deadlines %}{% demand_deadlines demand %}` on the demand page,
 `{{ demand|deadline_badge }}` in lists (with `open_deadlines` prefetched by the view)."""
 
+from operator import attrgetter
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -49,7 +51,8 @@ def deadline_badge(demand):
 @register.inclusion_tag("deadlines/_demand_deadlines.html")
 def demand_deadlines(demand):
     today = timezone.localdate()
-    rows = list(Deadline.objects.filter(demand=demand).order_by("started_on", "pk"))
+    # A demand has a handful of deadlines: sorted here, an ORDER BY costs Django more to write.
+    rows = sorted(Deadline.objects.filter(demand=demand).order_by(), key=attrgetter("started_on", "pk"))
     return {
         "rows": [
             {

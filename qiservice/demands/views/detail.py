@@ -9,6 +9,7 @@ goes through a rules function of `workflow.py`.
 """
 
 from functools import cached_property
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib import messages
@@ -262,7 +263,8 @@ def page_demand(request, pk):
     )
     # Whether the viewer reads its contacts in full (R6.2), in the same query.
     queryset = annotate_contact(queryset, user)
-    demand = queryset.restrict(user, "view").filter(pk=pk).order_by().first()
+    found = list(queryset.restrict(user, "view").filter(pk=pk).order_by()[:1])  # one row: no ORDER BY
+    demand = found[0] if found else None
     if demand is None:
         Demand.objects.get_for(user, pk, "view")  # raises 404 or 403
         raise Http404
@@ -275,20 +277,22 @@ def read_records(demand, user):
     sees them is known once the facts are (they need the ledger's existence)."""
 
     def read(exists, queryset):
-        return list(queryset) if exists else []
+        return queryset if exists else []
 
     records = timeline.Records(
-        status_changes=list(demand.status_changes.all()),
-        assignments=list(demand.assignments.select_related("specialist")),
-        notes=read(demand.has_notes, demand.notes.all()),
+        status_changes=in_order(demand.status_changes.order_by(), "created_at"),
+        assignments=in_order(demand.assignments.select_related("specialist").order_by(), "assigned_at", newest=True),
+        notes=in_order(read(demand.has_notes, demand.notes.order_by()), "created_at"),
         # Every attachment: which of them the viewer sees is known once the facts are.
-        attachments=read(demand.has_attachments, demand.attachments.all()),
-        agreements=list(demand.agreements.select_related("institution").order_by("-created_at", "-pk")),
-        plans=list(demand.plans.prefetch_related("milestones").order_by("-created_at", "-pk")),
-        escalations=list(
+        attachments=in_order(read(demand.has_attachments, demand.attachments.order_by()), "uploaded_at"),
+        agreements=in_order(demand.agreements.select_related("institution").order_by(), "created_at", newest=True),
+        plans=in_order(demand.plans.prefetch_related("milestones").order_by(), "created_at", newest=True),
+        escalations=in_order(
             demand.escalations.prefetch_related(
                 Prefetch("dispatches", queryset=Dispatch.objects.select_related("institution"))
-            ).order_by("-reported_at", "-pk")
+            ).order_by(),
+            "reported_at",
+            newest=True,
         ),
         ledger=latest_ledger(demand),
     )
@@ -308,6 +312,12 @@ def read_records(demand, user):
         (records.ledger, "author"),
     )
     return records
+
+
+def in_order(rows, field, *, newest=False):
+    """The rows by `field` then pk, sorted here: a demand has a handful of each kind of
+    record, and an ORDER BY costs Django ~0.3 ms a query to write."""
+    return sorted(rows, key=attrgetter(field, "pk"), reverse=newest)
 
 
 def attach_users(*groups):
