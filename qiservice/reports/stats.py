@@ -113,11 +113,11 @@ class Figures:
             return queryset
         return queryset.filter(**{f"{path}__in": self.view.district_ids})
 
-    def counted(self, day_model, month_model, field, start=None, end=None, before=None):
-        """The counter rows (counters.py) of the days start..end (the period's by default):
-        one queryset over the month table for the whole months, one over the day table for
-        the days at the edges. Every group sums over both."""
-        start, end = start or self.period.start, end or self.period.end
+    def counted(self, day_model, month_model, field, before=None):
+        """The counter rows (counters.py) of the period: one queryset over the month table
+        for the whole months, one over the day table for the days at the edges. Every group
+        sums over both."""
+        start, end = self.period.start, self.period.end
         months, edges = split(start, end, before) if self.months else ([], [(start, end)])
         querysets = []
         if months:
