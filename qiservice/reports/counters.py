@@ -146,30 +146,46 @@ def _month(vendor):
     return lambda date: f"date({date}, 'start of month')"
 
 
+# The month tables also hold, under this district id, the whole city's row of each key: the
+# whole-city dashboard reads those instead of summing one row per district (60 in a
+# province) for every key.
+CITY = 0
+
+
+def _own(district):
+    return district
+
+
+def _city(district):
+    return str(CITY)
+
+
 def _spans(vendor, counted):
-    """(counter table, date → key expression) of the per-day table of `counted` and of its
-    per-month twin: the dashboard reads the whole months of a period from the month table
-    and only the days at its edges from the day table."""
+    """(counter table, date → key expression, district → key expression) of each row that
+    counts a record of `counted`: the per-day table's; its per-month twin's, by the record's
+    district and for the whole city. The dashboard reads the whole months of a period from
+    the month table and only the days at its edges from the day table."""
     day_table = {"deadline": "deadlinecount", "category": "categorycount"}.get(counted, f"{counted}daycount")
-    return [(f"reports_{day_table}", _day), (f"reports_{counted}monthcount", _month(vendor))]
+    month_table, month = f"reports_{counted}monthcount", _month(vendor)
+    return [(f"reports_{day_table}", _day, _own), (month_table, month, _own), (month_table, month, _city)]
 
 
-def _deadline_add(row, vendor, table, span):
+def _deadline_add(row, vendor, table, span, district):
     """Count `row` (a deadline) in its district, stage, due date and outcome unless cancelled."""
     return (
         f"INSERT INTO {table} (district_id, stage, due_on, outcome, n) "
-        f"SELECT d.district_id, {row}.stage, {span(f'{row}.due_on')}, {_outcome(row, vendor)}, 1 "
+        f"SELECT {district('d.district_id')}, {row}.stage, {span(f'{row}.due_on')}, {_outcome(row, vendor)}, 1 "
         f"FROM demands_demand d WHERE d.id = {row}.demand_id AND {row}.cancelled_at IS NULL "
         f"ON CONFLICT (district_id, stage, due_on, outcome) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _deadline_remove(row, vendor, table, span):
+def _deadline_remove(row, vendor, table, span, district):
     return (
         f"UPDATE {table} SET n = n - 1 "
         f"WHERE stage = {row}.stage AND due_on = {span(f'{row}.due_on')} AND outcome = {_outcome(row, vendor)} "
         f"AND {row}.cancelled_at IS NULL "
-        f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
+        f"AND district_id = (SELECT {district('d.district_id')} FROM demands_demand d WHERE d.id = {row}.demand_id)"
     )
 
 
@@ -191,37 +207,37 @@ def _earliest_due(row):
     ]
 
 
-def _category_add(row, table, span):
+def _category_add(row, table, span, district):
     return (
         f"INSERT INTO {table} (registered_on, district_id, category, n) "
-        f"SELECT {span('d.registered_on')}, d.district_id, {row}.category, 1 FROM demands_demand d "
+        f"SELECT {span('d.registered_on')}, {district('d.district_id')}, {row}.category, 1 FROM demands_demand d "
         f"WHERE d.id = {row}.demand_id "
         f"ON CONFLICT (registered_on, district_id, category) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _category_remove(row, table, span):
+def _category_remove(row, table, span, district):
     mine = f"FROM demands_demand d WHERE d.id = {row}.demand_id"
     return (
         f"UPDATE {table} SET n = n - 1 WHERE category = {row}.category "
         f"AND registered_on = (SELECT {span('d.registered_on')} {mine}) "
-        f"AND district_id = (SELECT d.district_id {mine})"
+        f"AND district_id = (SELECT {district('d.district_id')} {mine})"
     )
 
 
-def _demand_day_add(row, table, span):
+def _demand_day_add(row, table, span, district):
     return (
         f"INSERT INTO {table} (registered_on, district_id, status, source, n) "
-        f"SELECT {span(f'{row}.registered_on')}, {row}.district_id, {row}.status, {row}.source, 1 "
+        f"SELECT {span(f'{row}.registered_on')}, {district(f'{row}.district_id')}, {row}.status, {row}.source, 1 "
         "FROM (SELECT 1 AS one) AS q WHERE 1 = 1 "
         f"ON CONFLICT (registered_on, district_id, status, source) DO UPDATE SET n = {table}.n + 1"
     )
 
 
-def _demand_day_remove(row, table, span):
+def _demand_day_remove(row, table, span, district):
     return (
         f"UPDATE {table} SET n = n - 1 "
-        f"WHERE registered_on = {span(f'{row}.registered_on')} AND district_id = {row}.district_id "
+        f"WHERE registered_on = {span(f'{row}.registered_on')} AND district_id = {district(f'{row}.district_id')} "
         f"AND status = {row}.status AND source = {row}.source"
     )
 
@@ -229,31 +245,32 @@ def _demand_day_remove(row, table, span):
 EVALUATION_SUMS = ("total", "conduct", "attitude", "competence", "timeliness", "result")
 
 
-def _evaluation_add(row, vendor, table, span):
+def _evaluation_add(row, vendor, table, span, district):
     sums = ", ".join(EVALUATION_SUMS)
     values = ", ".join(f"{row}.{c}" for c in EVALUATION_SUMS)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in EVALUATION_SUMS)
     return (
         f"INSERT INTO {table} (submitted_on, district_id, n, {sums}) "
-        f"SELECT {span(_local_date(f'{row}.submitted_at', vendor))}, d.district_id, 1, {values} "
+        f"SELECT {span(_local_date(f'{row}.submitted_at', vendor))}, {district('d.district_id')}, 1, {values} "
         f"FROM demands_demand d WHERE d.id = {row}.demand_id "
         f"ON CONFLICT (submitted_on, district_id) DO UPDATE SET n = {table}.n + 1, {updates}"
     )
 
 
-def _evaluation_remove(row, vendor, table, span):
+def _evaluation_remove(row, vendor, table, span, district):
     updates = ", ".join(f"{c} = {c} - {row}.{c}" for c in EVALUATION_SUMS)
     return (
         f"UPDATE {table} SET n = n - 1, {updates} "
         f"WHERE submitted_on = {span(_local_date(f'{row}.submitted_at', vendor))} "
-        f"AND district_id = (SELECT d.district_id FROM demands_demand d WHERE d.id = {row}.demand_id)"
+        f"AND district_id = (SELECT {district('d.district_id')} FROM demands_demand d WHERE d.id = {row}.demand_id)"
     )
 
 
-def _dispatch_day_add(row, vendor, table, span):
+def _dispatch_day_add(row, vendor, table, span, district):
     return (
         f"INSERT INTO {table} (dispatched_on, district_id, institution_id, status, n) "
-        f"SELECT {span(_local_date(f'{row}.dispatched_at', vendor))}, d.district_id, {row}.institution_id, "
+        f"SELECT {span(_local_date(f'{row}.dispatched_at', vendor))}, {district('d.district_id')}, "
+        f"{row}.institution_id, "
         f"{row}.status, 1 FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
         f"WHERE e.id = {row}.escalation_id "
         "ON CONFLICT (dispatched_on, district_id, institution_id, status) "
@@ -261,12 +278,12 @@ def _dispatch_day_add(row, vendor, table, span):
     )
 
 
-def _dispatch_day_remove(row, vendor, table, span):
+def _dispatch_day_remove(row, vendor, table, span, district):
     return (
         f"UPDATE {table} SET n = n - 1 "
         f"WHERE dispatched_on = {span(_local_date(f'{row}.dispatched_at', vendor))} "
         f"AND institution_id = {row}.institution_id AND status = {row}.status AND district_id = "
-        "(SELECT d.district_id FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
+        f"(SELECT {district('d.district_id')} FROM demands_escalation e JOIN demands_demand d ON d.id = e.demand_id "
         f"WHERE e.id = {row}.escalation_id)"
     )
 
@@ -286,7 +303,7 @@ def triggers(vendor):
     evaluation_columns = ("submitted_at", "demand_id", *EVALUATION_SUMS)
 
     def each(counted, statement, *args):
-        return [statement(*args, table, span) for table, span in _spans(vendor, counted)]
+        return [statement(*args, *span) for span in _spans(vendor, counted)]
 
     def moved(counted, remove, add, *args):
         """Take the OLD row out of the counts and put the NEW one in."""
@@ -568,19 +585,23 @@ def _recounts():
     }
     for day_model, month_model in _month_twins().items():
         counts[day_model] = list(counts[day_model])
-        counts[month_model] = _by_month(day_model, counts[day_model])
+        counts[month_model] = _by_month(day_model, counts[day_model]) + _by_month(day_model, counts[day_model], CITY)
     return counts
 
 
-def _by_month(day_model, rows):
+def _by_month(day_model, rows, district=None):
     """Fold per-day rows into their month twin's rows (the date column becomes the month's
-    first day, the values are summed)."""
+    first day, the values are summed); with `district`, all under that district id (the
+    whole city's rows)."""
     keys, values = COLUMNS[day_model.__name__]
     at = keys.index(DATE_COLUMN[day_model.__name__])
+    district_at = keys.index("district_id")
     months = {}
     for row in rows:
         key = list(row[: len(keys)])
         key[at] = key[at].replace(day=1)
+        if district is not None:
+            key[district_at] = district
         key = tuple(key)
         held = months.get(key, (0,) * len(values))
         months[key] = tuple(a + (b or 0) for a, b in zip(held, row[len(keys) :], strict=True))

@@ -27,6 +27,7 @@ from qiservice.institutions.models import Institution
 from qiservice.specialists.choices import SpecialistStatus
 from qiservice.specialists.models import Specialist
 
+from .counters import CITY
 from .models import (
     CategoryCount,
     CategoryMonthCount,
@@ -113,21 +114,38 @@ class Figures:
             return queryset
         return queryset.filter(**{f"{path}__in": self.view.district_ids})
 
+    def _months(self, queryset, districts=False):
+        """Month-table rows of the view: the whole city's own rows (counters.CITY), one per
+        key instead of one per district and key; with `districts`, the districts' rows."""
+        if self.view.district_ids is None and not districts:
+            return queryset.filter(district_id=CITY)
+        if self.view.district_ids is None:
+            return queryset.exclude(district_id=CITY)
+        return self._by_district(queryset)
+
     def counted(self, day_model, month_model, field, before=None):
         """The counter rows (counters.py) of the period: one queryset over the month table
         for the whole months, one over the day table for the days at the edges. Every group
-        sums over both."""
-        start, end = self.period.start, self.period.end
-        months, edges = split(start, end, before) if self.months else ([], [(start, end)])
+        sums over both. In the whole-city view the month rows are the city's (district id
+        counters.CITY), not the districts'."""
+        months, edges = self._split(before)
         querysets = []
         if months:
-            querysets.append(month_model.objects.filter(**{f"{field}__gte": months[0], f"{field}__lte": months[-1]}))
+            querysets.append(self._months(self._in_months(month_model, field, months)))
         if edges:
             days = Q()
             for first, last in edges:
                 days |= Q(**{f"{field}__gte": first, f"{field}__lte": last})
-            querysets.append(day_model.objects.filter(days))
-        return [self._by_district(queryset).order_by() for queryset in querysets]
+            querysets.append(self._by_district(day_model.objects.filter(days)))
+        return [queryset.order_by() for queryset in querysets]
+
+    def _split(self, before=None):
+        start, end = self.period.start, self.period.end
+        return split(start, end, before) if self.months else ([], [(start, end)])
+
+    @staticmethod
+    def _in_months(month_model, field, months):
+        return month_model.objects.filter(**{f"{field}__gte": months[0], f"{field}__lte": months[-1]})
 
     def demand_counts(self):
         return self.counted(DemandDayCount, DemandMonthCount, "registered_on")
@@ -155,6 +173,14 @@ class Figures:
             by_source[source] += n
             by_district[district_id] += n
             total += n
+        months, _edges = self._split()
+        if months and self.view.district_ids is None:
+            # The whole city's month rows have no districts: the whole months by district
+            # from the districts' rows (one figure per district, not per status and source).
+            by_district.pop(CITY, None)
+            districts_rows = self._months(self._in_months(DemandMonthCount, "registered_on", months), districts=True)
+            for district_id, n in districts_rows.order_by().values_list("district_id").annotate(n=Sum("n")):
+                by_district[district_id] += n
         completed = sum(by_status[s] for s in COMPLETED_STATUSES)
         dropped = sum(by_status[s] for s in DROPPED_STATUSES)
         districts = self._by_district(District.objects.all(), "pk").order_by("code")
@@ -295,14 +321,16 @@ class Figures:
         this_month = self.today.replace(day=1)
         if self.months:
             counts = [
-                DeadlineMonthCount.objects.filter(outcome="open", due_on__lt=this_month),
-                DeadlineCount.objects.filter(outcome="open", due_on__gte=this_month, due_on__lt=self.today),
+                self._months(DeadlineMonthCount.objects.filter(outcome="open", due_on__lt=this_month)),
+                self._by_district(
+                    DeadlineCount.objects.filter(outcome="open", due_on__gte=this_month, due_on__lt=self.today)
+                ),
             ]
         else:
-            counts = [DeadlineCount.objects.filter(outcome="open", due_on__lt=self.today)]
+            counts = [self._by_district(DeadlineCount.objects.filter(outcome="open", due_on__lt=self.today))]
         per_stage = defaultdict(int)
         for queryset in counts:
-            for stage, n in self._by_district(queryset).order_by().values_list("stage").annotate(n=Sum("n")):
+            for stage, n in queryset.order_by().values_list("stage").annotate(n=Sum("n")):
                 per_stage[stage] += n
         total = self._by_district(OpenDueCount.objects.filter(due_on__lt=self.today)).aggregate(n=Sum("n"))["n"] or 0
         deadlines = self._by_district(Deadline.objects.filter(open_overdue(self.today)), "demand__district_id")

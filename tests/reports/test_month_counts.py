@@ -3,8 +3,10 @@ edges from the per-day tables (stats.split): the figures must be the same as whe
 is read from the day tables, for any period, day and district."""
 
 import datetime
+from collections import defaultdict
 
 import pytest
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +87,34 @@ def test_whole_months_are_read_from_the_month_rows(data, world):
     counters.rebuild()
     assert counters.check() == {}
     assert stats.dashboard(view, whole, today) == before_whole
+
+
+@pytest.mark.django_db
+def test_the_whole_city_reads_its_own_month_rows(data, world):
+    """Beside each district's row the month tables hold the whole city's (counters.CITY),
+    kept by the same triggers: the whole-city view reads those, a district's view its own
+    rows, and the whole-city figures by district come from the districts' rows."""
+    sums = defaultdict(int)
+    for month, status, source, n in DemandMonthCount.objects.exclude(district_id=counters.CITY).values_list(
+        "registered_on", "status", "source", "n"
+    ):
+        sums[month, status, source] += n
+    city = DemandMonthCount.objects.filter(district_id=counters.CITY)
+    assert {(m, st, so): n for m, st, so, n in city.values_list("registered_on", "status", "source", "n")} == sums
+    assert len(sums) >= 8
+    city_rows = city.filter(registered_on=D(2025, 10, 1))
+    today = D(2025, 11, 25)
+    whole = Period(D(2025, 9, 1), D(2025, 10, 31), "custom")
+    city = stats.View(district_ids=None)
+    jimei = stats.View(district_ids=(world.jimei.pk,), district=world.jimei)
+    before_city, before_jimei = stats.dashboard(city, whole, today), stats.dashboard(jimei, whole, today)
+    assert before_city["total"]["count"] == sum(row["count"] for row in before_city["by_district"])
+
+    city_rows.filter(status="registered").update(n=F("n") + 10)
+    after = stats.dashboard(city, whole, today)
+    assert after["total"]["count"] == before_city["total"]["count"] + 10 * city_rows.filter(status="registered").count()
+    assert after["by_district"] == before_city["by_district"]  # the districts' rows, untouched
+    assert stats.dashboard(jimei, whole, today) == before_jimei
+    assert set(counters.check()) == {"reports_demandmonthcount"}
+    counters.rebuild()
+    assert stats.dashboard(city, whole, today) == before_city
