@@ -250,8 +250,21 @@ def main():
     parser.add_argument(
         "--only", action="append", default=[], help="measure only the cases whose name contains this (repeatable)"
     )
+    parser.add_argument(
+        "--gc",
+        choices=["settled", "default"],
+        default="settled",
+        help="settled (as qiservice/wsgi.py leaves a server process: gc_tuning.settle()) or CPython's defaults",
+    )
     args = parser.parse_args()
     setup()
+    if args.gc == "settled":
+        from django.urls import get_resolver
+
+        from qiservice.core import gc_tuning
+
+        get_resolver().reverse_dict  # noqa: B018 - loaded before settling, as in wsgi.py
+        gc_tuning.settle()
     results = measure(args.runs, args.only)
     text = json.dumps(results, ensure_ascii=False, indent=1)
     if args.json:

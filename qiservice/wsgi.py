@@ -4,6 +4,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 from django.urls import get_resolver
 
+from qiservice.core import gc_tuning
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qiservice.settings")
 application = get_wsgi_application()
 
@@ -13,3 +15,5 @@ application = get_wsgi_application()
 # workers are forked from this process and must not share one.
 get_resolver().reverse_dict  # noqa: B018 - read for its side effect
 connections.close_all()
+# What is loaded now lives as long as the process: out of the collector's way (gc_tuning.py).
+gc_tuning.settle()
