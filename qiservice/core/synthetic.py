@@ -152,12 +152,13 @@ ACTIONS = {
     "in_service": "start_service", "service_ended": "end_service", "summary_submitted": "submit_summary",
     "evaluated": "evaluate", "closed": "close", "withdrawn": "withdraw", "cancelled": "cancel",
 }  # fmt: skip
-# Stages a status opens and meets (as qiservice.deadlines.service.on_transition).
+# Stages a status opens and meets (as qiservice.deadlines.service.on_transition; "evaluated" also
+# meets the evaluation's own time limit, as submitting an evaluation does in workflow).
 ENTERS = {"preparing": ["preparation"], "dispatched": ["dispatch_acceptance"], "accepted": ["agreement"],
           "service_ended": ["summary", "evaluation"]}  # fmt: skip
 MEETS = {"confirmed": ["preparation"], "escalated": ["escalation", "dispatch_acceptance"],
          "accepted": ["dispatch_acceptance"], "agreement_signed": ["agreement"], "summary_submitted": ["summary"],
-         "evaluated": ["summary"]}  # fmt: skip
+         "evaluated": ["summary", "evaluation"]}  # fmt: skip
 OPEN_LATE = ["registered", "preparing", "confirmed", "escalated", "dispatched", "accepted", "agreement_signed",
              "plan_made", "in_service", "service_ended", "summary_submitted", "evaluated"]  # fmt: skip
 RATINGS = (10, 10, 10, 8, 8, 8, 6, 0)

@@ -16,6 +16,8 @@ WIDTH = 330
 FONT = "font-family=\"system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif\""
 COLOURS = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#d63384", "#6c757d", "#0dcaf0"]
 STACK = {"open": "#0d6efd", "completed": "#198754", "dropped": "#adb5bd"}
+TOTAL_FONT = 13  # the month totals above the bars
+DIGIT = 0.6  # a digit's advance in system-ui sans fonts, in ems (at most)
 
 
 def _fmt(value, unit=""):
@@ -73,10 +75,14 @@ def stacked_months(months, *, title, series):
     if not months:
         return empty_chart(title)
     legend_h, axis_h, plot_h = 30, 26, 200
-    label_h = 20  # room above the tallest bar for its total, clear of the legend
     top = max(sum(m[k] for k, _l in series) for m in months) or 1
     slot = WIDTH / len(months)
     bar = min(36, slot * 0.7)
+    # Each bar's total sits above it, across when it fits in the bar's slot, else upright
+    # (a year of five-digit months: "20541" is 38 units across a 27.5-unit slot).
+    widest = max(len(str(sum(m[k] for k, _l in series))) for m in months) * DIGIT * TOTAL_FONT
+    upright = widest > slot * 0.95
+    label_h = widest + 8 if upright else 20  # room above the tallest bar, clear of the legend
     parts = []
     x = 0
     for k, label in series:
@@ -101,9 +107,16 @@ def stacked_months(months, *, title, series):
         total = sum(m[k] for k, _l in series)
         tip = f"{m['label']}：" + "，".join(f"{label} {m[k]}" for k, label in series) + _("，合计 %(n)s") % {"n": total}
         text = ""
-        if total and len(months) <= 12:
+        if total and len(months) <= 12 and upright:
+            x, base = cx + TOTAL_FONT * 0.35, y - 4  # the glyphs' middle on the bar's axis
             text = (
-                f'<text x="{cx:.1f}" y="{y - 4:.1f}" font-size="13" text-anchor="middle" fill="#212529">{total}</text>'
+                f'<text x="{x:.1f}" y="{base:.1f}" font-size="{TOTAL_FONT}" transform="rotate(-90 {x:.1f} {base:.1f})" '
+                f'fill="#212529">{total}</text>'
+            )
+        elif total and len(months) <= 12:
+            text = (
+                f'<text x="{cx:.1f}" y="{y - 4:.1f}" font-size="{TOTAL_FONT}" text-anchor="middle" '
+                f'fill="#212529">{total}</text>'
             )
         hit = f'<rect x="{slot * n:.1f}" y="{legend_h}" width="{slot:.1f}" height="{plot_h}" fill="transparent"/>'
         group = f"<g><title>{escape(tip)}</title>{hit}{''.join(segs)}{text}</g>"

@@ -74,6 +74,10 @@ def test_history_and_deadlines_agree_with_the_workflow(generated):
             assert deadline.overdue_working_days == calendar.working_days_between(deadline.due_on, met_on)
     # Terminal demands keep no open deadline.
     assert not Deadline.objects.open().filter(demand__status__in=["closed", "withdrawn", "cancelled"]).exists()
+    # An evaluation, when submitted, meets the evaluation's time limit (workflow.submit_evaluation).
+    evaluated = Deadline.objects.filter(stage="evaluation", demand__evaluation__isnull=False)
+    assert evaluated.exists() and not evaluated.filter(met_at__isnull=True, cancelled_at__isnull=True).exists()
+    assert evaluated.filter(met_at__isnull=False).count() == evaluated.count()
 
 
 def test_foreign_keys_hold(generated):

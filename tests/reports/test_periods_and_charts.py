@@ -86,3 +86,20 @@ def test_the_total_above_the_tallest_month_stays_clear_of_the_legend():
     svg = str(charts.stacked_months(months, title="按月", series=[("open", "办理中")]))
     total = re.search(r'<text x="[\d.]+" y="([\d.]+)" font-size="13"[^>]*>54</text>', svg)
     assert total and float(total.group(1)) - 13 >= 30
+
+
+def test_month_totals_too_wide_for_their_slot_stand_upright_clear_of_the_legend():
+    """Twelve five-digit months: a total across would overlap its neighbours' (the year
+    view of a province), so each stands upright above its bar, below the legend."""
+    import re
+
+    months = [{"label": f"2026-{m:02d}", "open": 20000 + m * 101, "completed": 0} for m in range(1, 13)]
+    svg = str(charts.stacked_months(months, title="按月", series=[("open", "办理中"), ("completed", "已完成")]))
+    pattern = r'<text x="([\d.]+)" y="([\d.]+)" font-size="13" transform="rotate\(-90 [^"]+\)"[^>]*>(\d+)<'
+    upright = re.findall(pattern, svg)
+    assert [int(n) for _x, _y, n in upright] == [20000 + m * 101 for m in range(1, 13)]
+    for _x, y, n in upright:
+        assert float(y) - len(n) * 0.6 * 13 >= 30  # the text runs up from its baseline, not into the legend
+    # Short totals stay across, centred on their bars.
+    few = [{"label": "2026-01", "open": 54}, {"label": "2026-02", "open": 7}]
+    assert "rotate(" not in str(charts.stacked_months(few, title="按月", series=[("open", "办理中")]))
