@@ -34,8 +34,26 @@ def figures_for(request):
     return dashboard(view, period, today), period, view, error
 
 
+# A province has some 60 districts: charted all, the card would be 2 800 px tall. The chart
+# shows the busiest; the card's data table lists every one.
+DISTRICTS_CHARTED = 12
+
+
+def charted_districts(rows):
+    """(the district rows to chart, the note saying what was left out, or "")."""
+    if len(rows) <= DISTRICTS_CHARTED:
+        return rows, ""
+    top = sorted(rows, key=lambda r: (-r["count"], r["label"]))[:DISTRICTS_CHARTED]
+    note = _("共 %(n)s 个区，图中为登记需求最多的 %(k)s 个，全部见数据表。") % {
+        "n": len(rows),
+        "k": DISTRICTS_CHARTED,
+    }
+    return top, note
+
+
 def chart_set(figures):
     """The SVG charts of the page and the Word report's figures, built from the same data."""
+    districts = charted_districts(figures["by_district"])[0]
     month_series = [("open", _("办理中")), ("completed", _("已完成")), ("dropped", _("撤回/取消"))]
     return {
         "status": charts.bar_chart(
@@ -51,7 +69,7 @@ def chart_set(figures):
             title=_("按来源"),
         ),
         "district": charts.bar_chart(
-            [{"label": r["label"], "value": r["count"], "link": r["link"]} for r in figures["by_district"]],
+            [{"label": r["label"], "value": r["count"], "link": r["link"]} for r in districts],
             title=_("按所在区"),
         ),
         "month": charts.stacked_months(figures["by_month"], title=_("按月登记"), series=month_series),
@@ -98,6 +116,7 @@ def dashboard_page(request):
             "title": _("统计监管"),
             "f": figures,
             "charts": chart_set(figures),
+            "district_note": charted_districts(figures["by_district"])[1],
             "period": period,
             "presets": PRESETS,
             "districts": districts_for(request.user),

@@ -103,3 +103,15 @@ def test_month_totals_too_wide_for_their_slot_stand_upright_clear_of_the_legend(
     # Short totals stay across, centred on their bars.
     few = [{"label": "2026-01", "open": 54}, {"label": "2026-02", "open": 7}]
     assert "rotate(" not in str(charts.stacked_months(few, title="按月", series=[("open", "办理中")]))
+
+
+def test_a_province_charts_its_busiest_districts_and_lists_them_all():
+    from qiservice.reports.views import DISTRICTS_CHARTED, charted_districts
+
+    rows = [{"key": k, "label": f"区{k:02d}", "count": (k * 37) % 61, "link": f"/d/{k}"} for k in range(60)]
+    shown, note = charted_districts(rows)
+    assert len(shown) == DISTRICTS_CHARTED == 12
+    assert [r["count"] for r in shown] == sorted((r["count"] for r in rows), reverse=True)[:12]
+    assert note == "共 60 个区，图中为登记需求最多的 12 个，全部见数据表。"
+    # A city's few districts are charted as they are, in their own order, without a note.
+    assert charted_districts(rows[:6]) == (rows[:6], "")
