@@ -6,6 +6,8 @@ return visits.
 owns; {published} is his result in the published fourth quarter of 2025; {closed_demand}
 a closed demand of 集美 that he served."""
 
+from django.utils import timezone
+
 from .common import api_table, table
 
 PEOPLE = {"admin": 200, "officer_jimei": 200, "officer_siming": 200, "specialist": 200, "specialist_siming": 200}
@@ -17,7 +19,8 @@ JIMEI_CHANGE = {"admin": 302, "officer_jimei": 302, "auditor": 403}
 # the enterprise and the auditor see the demand but may not.
 VISIT_VIEW = {"admin": 200, "officer_jimei": 200, "specialist": 200, "enterprise_user": 403, "auditor": 403}
 VISIT_POST = {"admin": 302, "officer_jimei": 302, "specialist": 302, "enterprise_user": 403, "auditor": 403}
-VISIT = {"visited_on": "2026-11-25", "method": "phone", "enterprise_feedback": "运行良好"}
+# A visit today: after the demand closed (two days ago) and not in the future.
+VISIT = {"visited_on": timezone.localdate().isoformat(), "method": "phone", "enterprise_feedback": "运行良好"}
 WEIGHTS = {
     "collected": 10, "closed": 10, "on_time": 10, "overdue_days": 10, "satisfaction": 10, "cases": 10,
     "training": 10, "declined": 10, "complaints": 10, "supervisor": 10,
