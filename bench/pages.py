@@ -203,12 +203,25 @@ def bare_view_urls(all_cases):
     clear_url_caches()
 
 
+def calibration():
+    """A fixed pure-Python workload, timed before and after the pages: this machine's speed
+    drifts (a shared VM: the same page's CPU time has been seen to move by half between two
+    runs minutes apart), and this row says how fast the machine was while the pages ran."""
+
+    def work():
+        return sum(i * i for i in range(200_000))
+
+    cpu = []
+    p50, p95 = timed(work, 15, cpu)
+    return {"name": "calibration: a fixed Python loop", "path": "", "p50": p50, "p95": p95, "cpu_p50": cpu[0]}
+
+
 def measure(runs, only=()):
     from django.db import connection, reset_queries
     from django.http import JsonResponse
     from django.test import Client
 
-    results = []
+    results = [calibration()]
     all_cases = cases()
     bare_view_urls(all_cases)
     for index, case in enumerate(all_cases):
@@ -240,6 +253,8 @@ def measure(runs, only=()):
             row["ratio_view_floor"] = p50 / row["view_floor_p50"] if row["view_floor_p50"] else None
         results.append(row)
         reset_queries()
+    after = calibration()
+    results.append(after | {"name": after["name"] + " (after the pages)"})
     return results
 
 

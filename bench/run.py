@@ -124,7 +124,7 @@ def table(results, scale):
             view_ratio = f"{row['ratio_view_floor']:.1f}×" if row.get("ratio_view_floor") else ""
             lines.append(
                 f"| {result['db']} | {row['name']} | {row['p50']:.1f}{mark} | {row['p95']:.1f} "
-                f"| {row.get('cpu_p50', 0):.1f} | {row['queries']} "
+                f"| {row.get('cpu_p50', 0):.1f} | {row.get('queries', '')} "
                 f"| {sql} | {floor} | {ratio} | {view_floor} | {view_ratio} | {target or ''} |"
             )
     lines += ["", "| db | load: rate req/s | workers | requests | throughput | p50 ms | p99 ms | errors |"]
