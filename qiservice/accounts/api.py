@@ -3,9 +3,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qiservice.api.common import filter_queryset
+from qiservice.api.pagination import CappedPages
 from qiservice.core.audit_views import AuditLogFilterSet
 from qiservice.core.masking import mask_changes
 from qiservice.core.models import AuditLog
@@ -86,7 +87,7 @@ class AuditLogFilters(Schema):
 
 
 @router.get("/audit-log", response=list[AuditLogOut], tags=["审计日志"])
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(CappedPages, page_size=50, max_page_size=500)
 def audit_log(request, filters: Query[AuditLogFilters]):
     if not get_scope(request.user).sees_everything:
         raise PermissionDenied("只有管理机构管理员和审计人员可以查看审计日志。")

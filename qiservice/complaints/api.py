@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, get_scoped, validation_errors
+from qiservice.api.pagination import CappedPages
 from qiservice.core import audit
 from qiservice.core.models import AuditEvent
 from qiservice.core.visibility import get_scope
@@ -62,7 +63,7 @@ def _invalid(error):
 
 
 @router.get("", response=list[ComplaintOut], summary="投诉列表")
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_complaints(request, status: str = ""):
     """您数据范围内的投诉，最新的在前。被投诉的服务专员在答复后才能看到。"""
     qs = Complaint.objects.restrict(request.user).select_related("enterprise").order_by("-submitted_at", "-pk")

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, get_scoped
+from qiservice.api.pagination import CappedPages
 from qiservice.core import audit
 from qiservice.core.models import AuditEvent
 from qiservice.core.visibility import get_scope
@@ -160,7 +161,7 @@ def _detail(request, demand_id):
 
 
 @router.get("", response=list[DemandListOut], summary="需求列表")
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_demands(request, filters: Query[DemandFilters]):
     """您数据范围内的需求，最新登记的在前；筛选条件与界面相同。"""
     qs = (

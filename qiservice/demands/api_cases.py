@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error
+from qiservice.api.pagination import CappedPages
 from qiservice.core.choices import QIField
 from qiservice.core.visibility import get_scope
 
@@ -133,7 +134,7 @@ def _detail(request, case_id):
 
 
 @router.get("", response=list[CaseOut], summary="典型案例库")
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_cases(request, filters: Query[CaseFilters]):
     """已入库的案例（公开的对所有登录用户可见）；按关键字和领域检索。"""
     if filters.status:

@@ -13,10 +13,11 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, get_scoped
+from qiservice.api.pagination import CappedPages
 from qiservice.enterprises.models import Enterprise
 from qiservice.specialists.models import Specialist
 
@@ -192,7 +193,7 @@ def _require_agency(request, message):
 
 
 @router.get("", response=list[TaskOut], summary="专项服务任务列表")
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_tasks(request, filters: Query[TaskFilters]):
     """您可见的任务（管理机构：涉及本区服务对象的任务；服务专员：有本人负责对象的任务），
     进度按您可见的任务对象统计。"""
@@ -242,7 +243,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
 
 
 @router.get("/{int:task_id}/targets", response={200: list[TargetOut], 404: Error}, summary="任务对象")
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(CappedPages, page_size=50, max_page_size=200)
 def list_targets(request, task_id: int, filters: Query[TargetFilters]):
     """您可见的任务对象（服务专员只看到本人负责的），含联系记录（最新的在前）与登记的需求。"""
     get_scoped(SpecialTask, request.user, task_id)

@@ -3,10 +3,11 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
+from qiservice.api.pagination import CappedPages
 from qiservice.core import audit
 from qiservice.core.masking import annotate_contact, api_shown
 from qiservice.core.models import AuditEvent
@@ -97,7 +98,7 @@ class EnterpriseFilters(Schema):
     verified: bool | None = None
 
 
-class AuditedPages(PageNumberPagination):
+class AuditedPages(CappedPages):
     """Pages of enterprises: each page served is one audit record naming the enterprises it
     showed, since the API's list carries their profiles (R6.2)."""
 

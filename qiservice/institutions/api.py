@@ -3,10 +3,11 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
+from qiservice.api.pagination import CappedPages
 from qiservice.core.visibility import get_scope
 
 from . import workflow
@@ -75,7 +76,7 @@ class InstitutionFilters(Schema):
 
 
 @router.get("", response=list[InstitutionOut])
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_institutions(request, filters: Query[InstitutionFilters]):
     qs = Institution.objects.restrict(request.user).select_related("district").order_by("name", "pk")
     qs = filter_queryset(InstitutionFilterSet, filters, qs, request)

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error
+from qiservice.api.pagination import CappedPages
 from qiservice.core import audit
 from qiservice.core.choices import QIField
 from qiservice.core.models import AuditEvent
@@ -295,7 +296,7 @@ def _detail(request, demand):
 
 
 @router.get("/demands", response=list[DemandCardOut], summary="本企业的需求")
-@paginate(PageNumberPagination, page_size=20, max_page_size=100)
+@paginate(CappedPages, page_size=20, max_page_size=100)
 def list_demands(request):
     """您所在企业的需求，最新提交的在前，附状态的通俗说明和下一步。账号尚未完成企业核实时为空列表。"""
     return views.portal_demands(request.user).order_by("-registered_at", "-pk")

@@ -3,10 +3,11 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qiservice.api.common import ApiValidationError, Error, filter_queryset, form_data, form_errors, get_scoped
+from qiservice.api.pagination import CappedPages
 from qiservice.core.masking import annotate_contact, api_shown
 
 from . import workflow
@@ -112,7 +113,7 @@ class SpecialistFilters(Schema):
 
 
 @router.get("", response=list[SpecialistOut])
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(CappedPages, page_size=25, max_page_size=200)
 def list_specialists(request, filters: Query[SpecialistFilters]):
     qs = Specialist.objects.restrict(request.user).select_related("district").prefetch_related("fields")
     qs = annotate_contact(qs, request.user)  # whether each row's contacts are shown in full

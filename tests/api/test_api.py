@@ -172,8 +172,10 @@ def test_list_filters_and_pagination(world):
     data = client.get("/api/enterprises", {"district": world.huli.pk}, **bearer(key)).json()
     assert [e["id"] for e in data["items"]] == [world.ent_huli.pk]
     page = client.get("/api/enterprises", {"page_size": 2, "page": 2}, **bearer(key)).json()
-    assert page["count"] == 3
+    assert (page["count"], page["count_exact"], page["has_more"]) == (3, True, False)
     assert len(page["items"]) == 1
+    first = client.get("/api/enterprises", {"page_size": 2}, **bearer(key)).json()
+    assert (len(first["items"]), first["has_more"]) == (2, True)
     specialists = client.get("/api/specialists", {"qi_field": "inspection_testing"}, **bearer(key)).json()
     assert [s["id"] for s in specialists["items"]] == [world.sp_siming.pk]
     institutions = client.get("/api/institutions", {"qi_field": "metrology"}, **bearer(key)).json()
@@ -202,3 +204,22 @@ def test_specialist_cannot_raise_their_own_capacity_through_the_api(world):
     world.sp_jimei.refresh_from_db()
     assert world.sp_jimei.capacity == 5
     assert world.sp_jimei.expertise == ""
+
+
+def test_a_long_list_is_not_counted_exactly(world, monkeypatch):
+    """Past the count cap (500; 2 here) a page says the count is not exact instead of
+    counting every row (a COUNT(*) over a province's million demands on every page), and
+    still says whether a next page exists."""
+    from qiservice.core.pagination import ListPaginator
+
+    monkeypatch.setattr(ListPaginator, "cap", 2)
+    _t, key = ApiToken.issue(world.people.admin, "t")
+    client = Client()
+    page = client.get("/api/enterprises", {"page_size": 1}, **bearer(key)).json()
+    assert (page["count_exact"], page["has_more"], len(page["items"])) == (False, True, 1)
+    assert page["count"] >= 2  # the estimate (PostgreSQL) or the cap
+    last = client.get("/api/enterprises", {"page_size": 1, "page": 3}, **bearer(key)).json()
+    assert (last["has_more"], len(last["items"])) == (False, 1)
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]
+    paged = next(v for k, v in schema.items() if k.startswith("Paged") and "Enterprise" in k)
+    assert {"items", "count", "count_exact", "has_more"} <= set(paged["properties"])
