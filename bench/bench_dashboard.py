@@ -259,7 +259,7 @@ def build(n, rng):
                         else rng.choice(["accepted", "accepted", "accepted", "declined"])
                     )
                     dispatch_rows.append(
-                        (dispatch_id, i, rng.choice(inst_ids), "", st, admin.pk, w.ts(at), None, None, "")
+                        (dispatch_id, i, rng.choice(inst_ids), "", st, admin.pk, w.ts(at), None, None, "", i)
                     )
             if status in ("evaluated", "closed") and rng.random() < 0.6:
                 items = [rng.choice([10, 10, 8, 8, 6, 0]) for _k in range(5)]
@@ -336,6 +336,7 @@ def build(n, rng):
                 "responded_by_id",
                 "responded_at",
                 "reason",
+                "demand_id",
             ],
             dispatch_rows,
         )

@@ -88,7 +88,7 @@ def _accepted_demands(scope):
     from qiservice.demands.models import Dispatch
 
     return Dispatch.objects.filter(institution_id__in=scope.institution_ids, status=DispatchStatus.ACCEPTED).values(
-        "escalation__demand_id"
+        "demand_id"
     )
 
 

@@ -492,7 +492,7 @@ class Generator:
             "escalation": Writer(Escalation, ["id", "demand", "reason", "needs", "switched_from_direct",
                                               "reported_by", "reported_at"]),
             "dispatch": Writer(Dispatch, ["escalation", "institution", "note", "status", "dispatched_by",
-                                          "dispatched_at", "responded_by", "responded_at", "reason"]),
+                                          "dispatched_at", "responded_by", "responded_at", "reason", "demand"]),
             "preparation": Writer(Preparation, ["demand", "plan_notes", "process_notes", "special_handling",
                                                 "content", "enterprise_suggestions", "risks", "updated_by",
                                                 "updated_at"]),
@@ -667,9 +667,10 @@ class Generator:
                                 actor, stamp)  # fmt: skip
         elif status == "dispatched":
             pool = self.institutions.get(field) or self.all_institutions
-            self._dispatch = [self._escalation, rng.choice(pool), "", "pending", staff, stamp, None, None, ""]
+            self._dispatch = [self._escalation, rng.choice(pool), "", "pending", staff, stamp, None, None, "",
+                              demand_id]  # fmt: skip
         elif status == "accepted":
-            self._dispatch[3:] = ["accepted", staff, self._dispatch[5], None, stamp, ""]
+            self._dispatch[3:9] = ["accepted", staff, self._dispatch[5], None, stamp, ""]
         elif status == "agreement_signed":
             self._agreement = self.next_agreement
             self.next_agreement += 1

@@ -114,7 +114,7 @@ def responsible_users(deadline):
     demand = deadline.demand
     users = []
     if deadline.stage == Stage.DISPATCH_ACCEPTANCE:
-        institutions = Dispatch.objects.filter(escalation__demand=demand, status="pending").values("institution_id")
+        institutions = Dispatch.objects.filter(demand=demand, status="pending").values("institution_id")
         users += list(
             User.objects.filter(
                 role_assignments__role="institution_staff", role_assignments__institution__in=institutions

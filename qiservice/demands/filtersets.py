@@ -126,4 +126,4 @@ class DemandFilterSet(django_filters.FilterSet):
     def filter_institution(self, queryset, name, value):
         from .models import Dispatch
 
-        return queryset.filter(pk__in=Dispatch.objects.filter(institution=value).values("escalation__demand_id"))
+        return queryset.filter(pk__in=Dispatch.objects.filter(institution=value).values("demand_id"))

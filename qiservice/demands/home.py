@@ -176,9 +176,9 @@ def _facts(demands):
     if not demands:
         return {}
     dispatches = {}
-    for demand_id, institution_id, status in Dispatch.objects.filter(
-        escalation__demand__in=[d.pk for d in demands]
-    ).values_list("escalation__demand_id", "institution_id", "status"):
+    for demand_id, institution_id, status in Dispatch.objects.filter(demand__in=[d.pk for d in demands]).values_list(
+        "demand_id", "institution_id", "status"
+    ):
         dispatches.setdefault(demand_id, []).append((institution_id, status))
     facts = {}
     for d in demands:
@@ -390,18 +390,16 @@ def agency_sections(user, scope):
 
 def institution_sections(user, scope):
     mine = Dispatch.objects.filter(institution_id__in=scope.institution_ids)
-    pending = mine.filter(status=DispatchStatus.PENDING, escalation__demand__status=DemandStatus.DISPATCHED)
-    accepted = Demand.objects.open().filter(
-        pk__in=mine.filter(status=DispatchStatus.ACCEPTED).values("escalation__demand_id")
-    )
+    pending = mine.filter(status=DispatchStatus.PENDING, demand__status=DemandStatus.DISPATCHED)
+    accepted = Demand.objects.open().filter(pk__in=mine.filter(status=DispatchStatus.ACCEPTED).values("demand_id"))
     return [
         Section(
             "dispatches",
             _("待答复的派单"),
             _("管理机构派给本机构的需求，请尽快接单或说明理由拒绝。"),
-            pending.select_related(
-                "institution", "escalation__demand__enterprise", "escalation__demand__district"
-            ).order_by("dispatched_at", "pk"),
+            pending.select_related("institution", "demand__enterprise", "demand__district").order_by(
+                "dispatched_at", "pk"
+            ),
             scope=scope,
             kind="dispatch",
         ),

@@ -16,7 +16,7 @@ def _dispatched_demands(scope):
     from .models import Dispatch
 
     return Dispatch.objects.filter(institution_id__in=scope.institution_ids, status__in=LIVE_DISPATCH).values(
-        "escalation__demand_id"
+        "demand_id"
     )
 
 

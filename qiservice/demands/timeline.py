@@ -85,7 +85,7 @@ def internal_demands(user):
         q |= Q(specialist_id=scope.specialist_id)
     if scope.institution_ids:
         accepted = Dispatch.objects.filter(institution_id__in=scope.institution_ids, status=DispatchStatus.ACCEPTED)
-        q |= Q(pk__in=accepted.values("escalation__demand_id"))
+        q |= Q(pk__in=accepted.values("demand_id"))
     return demands.filter(q).values("pk")
 
 

@@ -282,7 +282,7 @@ class Facts:
         from .models import Dispatch
 
         assignment = demand.assignments.order_by("-assigned_at", "-pk").values_list("status", flat=True).first()
-        dispatches = list(Dispatch.objects.filter(escalation__demand=demand).values_list("institution_id", "status"))
+        dispatches = list(Dispatch.objects.filter(demand=demand).values_list("institution_id", "status"))
         plan = demand.plans.order_by("-created_at", "-pk").values_list("enterprise_informed_on", flat=True)[:1]
         plan = list(plan)
         return cls(

@@ -654,7 +654,7 @@ def _pending_dispatch(demand, by):
     scope = get_scope(by)
     dispatch_row = (
         Dispatch.objects.select_for_update()
-        .filter(escalation__demand=demand, status=DispatchStatus.PENDING, institution_id__in=scope.institution_ids)
+        .filter(demand=demand, status=DispatchStatus.PENDING, institution_id__in=scope.institution_ids)
         .first()
     )
     _require(dispatch_row is not None, _("没有等待贵机构答复的派单。"))

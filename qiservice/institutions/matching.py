@@ -45,7 +45,7 @@ def rank_institutions(*, categories, description, district, limit=10):
         Institution.objects.filter(is_active=True).select_related("district").prefetch_related("service_items")
     )
     load = dict(
-        Dispatch.objects.filter(status__in=["pending", "accepted"], escalation__demand__status__in=_open())
+        Dispatch.objects.filter(status__in=["pending", "accepted"], demand__status__in=_open())
         .values_list("institution_id")
         .annotate(n=Count("pk"))
         .values_list("institution_id", "n")

@@ -30,7 +30,7 @@ class MessageQuerySet(RestrictedQuerySet):
             q |= Q(
                 demand_id__in=Dispatch.objects.filter(
                     institution_id__in=scope.institution_ids, status=DispatchStatus.ACCEPTED
-                ).values("escalation__demand_id")
+                ).values("demand_id")
             )
         return self.filter(q)
 

@@ -121,7 +121,7 @@ def attachments_for_enterprise(user, demand):
 
 def accepted_institution(demand):
     row = (
-        Dispatch.objects.filter(escalation__demand=demand, status=DispatchStatus.ACCEPTED)
+        Dispatch.objects.filter(demand=demand, status=DispatchStatus.ACCEPTED)
         .select_related("institution")
         .order_by("-responded_at", "-pk")
         .first()

@@ -88,9 +88,7 @@ def service_users(demand):
     that accepted it; while nobody serves it yet, the agency staff of its district."""
     from qiservice.demands.models import Dispatch
 
-    institutions = Dispatch.objects.filter(escalation__demand=demand, status=DispatchStatus.ACCEPTED).values(
-        "institution_id"
-    )
+    institutions = Dispatch.objects.filter(demand=demand, status=DispatchStatus.ACCEPTED).values("institution_id")
     users = list(
         User.objects.filter(
             is_active=True,

@@ -521,7 +521,9 @@ def suspended(connection=default_connection):
 
 
 def _recounts():
-    """{model: rows (key..., value...)} computed from the records with aggregate queries."""
+    """{model: rows (key..., value...)} computed from the records with aggregate queries.
+    Dispatches reach their demand through the escalation, not Dispatch.demand: the recount
+    runs after any migrate, also one that stops before demands 0007 adds that column."""
     from qiservice.deadlines.models import Deadline
     from qiservice.deadlines.outcomes import LocalDate, met_on_time
     from qiservice.demands.models import Demand, DemandCategory, Dispatch

@@ -29,7 +29,7 @@ A longer hunt (4 x 400 examples) found nothing beyond the assignment bug below.
 import itertools
 import os
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -355,6 +355,8 @@ class DemandStateMachineTests(TestCase):
             *ESCALATIONS,
         ):
             raise AssertionError(f"{action} accepted a blank reason")
+        # Every dispatch carries its escalation's demand (the institutions' scope reads it).
+        assert not Dispatch.objects.exclude(demand_id=F("escalation__demand_id")).exists()
         if action in TRANSITIONS:
             twin = ESCALATIONS if action in ESCALATIONS else {action}
             assert twin & offered, f"{action} by {role} was not offered but the rules accepted it"

@@ -200,7 +200,7 @@ class DispatchForm(VersionedActionForm):
         queryset = Institution.objects.restrict(self.user).filter(is_active=True)
         matches = Q(pk__in=[])
         if self.demand is not None:
-            queryset = queryset.exclude(dispatches__escalation__demand=self.demand)
+            queryset = queryset.exclude(dispatches__demand=self.demand)
             for category in self.demand.categories:
                 matches |= Q(qi_fields__icontains=f'"{category}"')
         # Institutions working in the demand's fields first.

@@ -44,7 +44,7 @@ class DemandQuerySet(RestrictedQuerySet):
                 pk__in=Dispatch.objects.filter(
                     institution_id__in=scope.institution_ids,
                     status__in=[DispatchStatus.PENDING, DispatchStatus.ACCEPTED],
-                ).values("escalation__demand_id")
+                ).values("demand_id")
             )
         if scope.enterprise_ids:
             q |= Q(enterprise_id__in=scope.enterprise_ids)
