@@ -60,7 +60,9 @@ class ListPaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return super().count, True, False
-        found = queryset.order_by()[: self.cap + 1].count()
+        # Only the ids are counted: the rows' annotations (e.g. whether the viewer reads
+        # the contacts in full, a subquery per row) would be computed for every counted row.
+        found = queryset.order_by().values("pk")[: self.cap + 1].count()
         if found <= self.cap:
             return found, True, False
         guess = estimate(queryset)
