@@ -75,12 +75,13 @@ def stacked_months(months, *, title, series):
     if not months:
         return empty_chart(title)
     legend_h, axis_h, plot_h = 30, 26, 200
-    top = max(sum(m[k] for k, _l in series) for m in months) or 1
+    totals = [sum(m[k] for k, _l in series) for m in months]
+    top = max(totals) or 1
     slot = WIDTH / len(months)
     bar = min(36, slot * 0.7)
     # Each bar's total sits above it, across when it fits in the bar's slot, else upright
     # (a year of five-digit months: "20541" is 38 units across a 27.5-unit slot).
-    widest = max(len(str(sum(m[k] for k, _l in series))) for m in months) * DIGIT * TOTAL_FONT
+    widest = max(len(str(total)) for total in totals) * DIGIT * TOTAL_FONT
     upright = widest > slot * 0.95
     label_h = widest + 8 if upright else 20  # room above the tallest bar, clear of the legend
     parts = []
@@ -92,7 +93,7 @@ def stacked_months(months, *, title, series):
         )
         x += 30 + 15 * len(str(label))
     every = max(1, round(len(months) / 8))  # at most about 8 month labels on the axis
-    for n, m in enumerate(months):
+    for n, (m, total) in enumerate(zip(months, totals, strict=True)):
         cx = slot * n + slot / 2
         y = legend_h + plot_h
         segs = []
@@ -104,20 +105,13 @@ def stacked_months(months, *, title, series):
                 segs.append(
                     f'<rect x="{cx - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"/>'
                 )
-        total = sum(m[k] for k, _l in series)
         tip = f"{m['label']}：" + "，".join(f"{label} {m[k]}" for k, label in series) + _("，合计 %(n)s") % {"n": total}
         text = ""
-        if total and len(months) <= 12 and upright:
-            x, base = cx + TOTAL_FONT * 0.35, y - 4  # the glyphs' middle on the bar's axis
-            text = (
-                f'<text x="{x:.1f}" y="{base:.1f}" font-size="{TOTAL_FONT}" transform="rotate(-90 {x:.1f} {base:.1f})" '
-                f'fill="#212529">{total}</text>'
-            )
-        elif total and len(months) <= 12:
-            text = (
-                f'<text x="{cx:.1f}" y="{y - 4:.1f}" font-size="{TOTAL_FONT}" text-anchor="middle" '
-                f'fill="#212529">{total}</text>'
-            )
+        if total and len(months) <= 12:
+            # Upright, the text runs up from its baseline with the glyphs' middle on the bar's axis.
+            tx, ty = (cx + TOTAL_FONT * 0.35 if upright else cx), y - 4
+            placed = f'transform="rotate(-90 {tx:.1f} {ty:.1f})"' if upright else 'text-anchor="middle"'
+            text = f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="{TOTAL_FONT}" {placed} fill="#212529">{total}</text>'
         hit = f'<rect x="{slot * n:.1f}" y="{legend_h}" width="{slot:.1f}" height="{plot_h}" fill="transparent"/>'
         group = f"<g><title>{escape(tip)}</title>{hit}{''.join(segs)}{text}</g>"
         parts.append(_linked(m.get("link"), group))

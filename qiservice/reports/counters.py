@@ -135,8 +135,9 @@ def _local_date(column, vendor):
     return f"date({column}, '{offset:+d} seconds')"
 
 
-def _day(date):
-    return date
+def _as_is(expression):
+    """A key expression kept as it is: the day's date, the record's own district."""
+    return expression
 
 
 def _month(vendor):
@@ -152,10 +153,6 @@ def _month(vendor):
 CITY = 0
 
 
-def _own(district):
-    return district
-
-
 def _city(district):
     return str(CITY)
 
@@ -167,7 +164,7 @@ def _spans(vendor, counted):
     the month table and only the days at its edges from the day table."""
     day_table = {"deadline": "deadlinecount", "category": "categorycount"}.get(counted, f"{counted}daycount")
     month_table, month = f"reports_{counted}monthcount", _month(vendor)
-    return [(f"reports_{day_table}", _day, _own), (month_table, month, _own), (month_table, month, _city)]
+    return [(f"reports_{day_table}", _as_is, _as_is), (month_table, month, _as_is), (month_table, month, _city)]
 
 
 def _deadline_add(row, vendor, table, span, district):
