@@ -4,6 +4,7 @@ history, deadline, assignment and audit record, the number sequence without gaps
 chain intact. Runs against a real gunicorn on a database of its own (SQLite file, or a fresh
 PostgreSQL database when the suite runs on PostgreSQL)."""
 
+import http.client
 import json
 import os
 import signal
@@ -131,8 +132,8 @@ def test_killing_the_server_mid_burst_leaves_only_whole_writes(crash_database, t
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own server)
                     if response.status == 201:
                         created.append(json.loads(response.read())["number"])
-            except OSError:
-                pass
+            except (OSError, http.client.HTTPException):
+                pass  # refused, reset, or a body cut off by the kill (IncompleteRead)
 
     threads = [threading.Thread(target=burst) for _ in range(6)]
     for thread in threads:
